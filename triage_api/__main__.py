@@ -1,0 +1,44 @@
+"""Command line: ``python -m triage_api classify|evaluate|bench``.
+
+``classify`` is the batch contract: JSON lines ``{"id", "text"}`` on stdin, one JSON line
+``{"id", "urgency", "indicators": [codes], "province"}`` per input on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from triage_api.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m triage_api", description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("classify", help="triage JSON lines {id, text} from stdin to stdout")
+    ev = sub.add_parser("evaluate", help="accuracy on labelled JSON-lines files")
+    ev.add_argument("files", nargs="+", help="labelled sets (eval/*.jsonl)")
+    ev.add_argument("--json", dest="as_json", action="store_true", help="print the figures as JSON")
+    ev.add_argument("--errors", dest="show_errors", action="store_true", help="list the messages it gets wrong (ids only)")
+    bench = sub.add_parser("bench", help="speed: in-process latency and batch CLI throughput")
+    bench.add_argument("--messages", type=int, default=2000, help="messages for the batch CLI run")
+    args = parser.parse_args(argv)
+
+    if args.command == "classify":
+        from triage_api.batch import classify_stream
+
+        # undecodable bytes become surrogates, which the validator reports per line
+        sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")  # type: ignore[union-attr]
+        sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+        return classify_stream(sys.stdin, sys.stdout, max_chars=get_settings().max_text_chars)
+    if args.command == "evaluate":
+        from triage_api.evaluation import main as evaluate
+
+        return evaluate(args.files, as_json=args.as_json, show_errors=args.show_errors)
+    from triage_api.bench import main as run_bench
+
+    return run_bench(messages=args.messages)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""What counts as a message the engine can triage — shared by the API and the batch CLI.
+
+>>> check_text("  ", max_chars=5000).code
+'text_empty'
+>>> check_text("em bị nhốt", max_chars=5000) is None
+True
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = ["TextProblem", "check_text"]
+
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+@dataclass(frozen=True, slots=True)
+class TextProblem:
+    """Why a text was refused, in Vietnamese and English. Never contains the text itself."""
+
+    code: str
+    vi: str
+    en: str
+
+
+def check_text(text: object, *, max_chars: int) -> TextProblem | None:
+    """Return the problem with ``text``, or ``None`` when it can be triaged."""
+    if not isinstance(text, str):
+        return TextProblem("text_not_string", "Trường «text» phải là một chuỗi văn bản.", "Field 'text' must be a string.")
+    if len(text) > max_chars:
+        return TextProblem(
+            "text_too_long",
+            f"Tin nhắn dài quá {max_chars:,} ký tự. Vui lòng chia thành nhiều tin ngắn hơn.".replace(",", "."),
+            f"The message is longer than {max_chars:,} characters. Please split it.",
+        )
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        return TextProblem("text_invalid_unicode", "Tin nhắn chứa ký tự Unicode không hợp lệ.", "The message contains invalid Unicode.")
+    if any(unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS for c in text):
+        return TextProblem(
+            "text_control_characters",
+            "Tin nhắn chứa ký tự điều khiển không hợp lệ.",
+            "The message contains control characters.",
+        )
+    if not any(c.isalnum() for c in text):
+        return TextProblem("text_empty", "Tin nhắn trống hoặc không có chữ nào. Vui lòng viết nội dung cần báo.", "The message is empty or has no words.")
+    return None

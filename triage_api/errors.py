@@ -1,0 +1,80 @@
+"""Errors as RFC 9457 problem details in Vietnamese and English, never echoing what the user sent."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from triage_api.engine.validate import TextProblem
+from triage_api.schemas import Problem
+
+__all__ = ["ProblemError", "install_error_handlers", "problem_response"]
+
+log = logging.getLogger("triage_api")
+
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "invalid_json": ("Nội dung gửi lên không phải JSON hợp lệ.", "The request body is not valid JSON."),
+    "invalid_body": ("Dữ liệu gửi lên không đúng định dạng. Cần: {\"text\": \"...\"}.", "The request body does not match the schema: {\"text\": \"...\"}."),
+    "body_too_large": ("Dữ liệu gửi lên quá lớn.", "The request body is too large."),
+    "not_found": ("Không tìm thấy địa chỉ này.", "Not found."),
+    "method_not_allowed": ("Phương thức không được hỗ trợ.", "Method not allowed."),
+    "unsupported_media_type": ("Cần gửi dữ liệu dạng application/json.", "Send application/json."),
+    "internal_error": ("Hệ thống gặp lỗi. Nếu khẩn cấp, hãy gọi 113 hoặc 111.", "Internal error. In an emergency call 113 or 111."),
+}
+
+
+class ProblemError(Exception):
+    def __init__(self, status: int, code: str, vi: str, en: str) -> None:
+        super().__init__(code)
+        self.status, self.code, self.vi, self.en = status, code, vi, en
+
+    @classmethod
+    def of_text(cls, problem: TextProblem) -> ProblemError:
+        return cls(422, problem.code, problem.vi, problem.en)
+
+
+def problem_response(status: int, code: str, vi: str | None = None, en: str | None = None) -> JSONResponse:
+    default_vi, default_en = _MESSAGES.get(code, ("Yêu cầu không hợp lệ.", "Invalid request."))
+    vi, en = vi or default_vi, en or default_en
+    body = Problem(title=en, status=status, code=code, detail=f"{vi} / {en}", message_vi=vi, message_en=en)
+    return JSONResponse(body.model_dump(), status_code=status, media_type="application/problem+json")
+
+
+async def _problem(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(exc.status, exc.code, exc.vi, exc.en)
+
+
+async def _validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # pydantic's errors carry the submitted value ("input"): we report only the kind of problem.
+    kinds = {str(e.get("type", "")) for e in exc.errors()}
+    if "json_invalid" in kinds:
+        return problem_response(400, "invalid_json")
+    return problem_response(422, "invalid_body")
+
+
+async def _http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type"}.get(
+        exc.status_code, "invalid_request"
+    )
+    return problem_response(exc.status_code, code)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Log the kind of failure and where, never the request body or the exception's message
+    # (it may quote the text).
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    return problem_response(500, "internal_error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _problem)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

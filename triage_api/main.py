@@ -1,0 +1,45 @@
+"""The FastAPI application: ``create_app(settings)``; ``uvicorn triage_api.main:app`` serves it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from triage_api import __version__
+from triage_api.engine.triage import warm_up
+from triage_api.errors import install_error_handlers
+from triage_api.limits import BodySizeLimit
+from triage_api.routers import health, triage
+from triage_api.settings import Settings, get_settings
+
+__all__ = ["app", "create_app"]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        logging.getLogger("triage_api").setLevel(settings.log_level)
+        if settings.warm_up:
+            warm_up()
+        yield
+
+    app = FastAPI(
+        title="Triage API — chống mua bán người",
+        version=__version__,
+        summary="Vietnamese triage of trafficking tips: urgency, indicators, entities.",
+        lifespan=lifespan,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(health.router)
+    app.include_router(triage.router)
+    return app
+
+
+app = create_app()

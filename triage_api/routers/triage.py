@@ -1,0 +1,37 @@
+"""``POST /v1/triage``: urgency, indicators with evidence, entities and an explanation for one message."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from triage_api.engine.triage import triage
+from triage_api.engine.validate import check_text
+from triage_api.errors import ProblemError
+from triage_api.schemas import Problem, TriagePublic, TriageRequest
+from triage_api.settings import Settings, get_settings
+
+router = APIRouter(prefix="/v1", tags=["triage"])
+
+# underthesea and spaCy are not documented as thread-safe; the engine is CPU-bound under the GIL
+# anyway, so one lock costs no throughput and removes the question.
+_engine_lock = threading.Lock()
+
+
+@router.post(
+    "/triage",
+    response_model=TriagePublic,
+    responses={400: {"model": Problem}, 413: {"model": Problem}, 422: {"model": Problem}},
+)
+def post_triage(body: TriageRequest, settings: Annotated[Settings, Depends(get_settings)]) -> TriagePublic:
+    problem = check_text(body.text, max_chars=settings.max_text_chars)
+    if problem is not None:
+        raise ProblemError.of_text(problem)
+    with _engine_lock:
+        result = triage(body.text)
+    return TriagePublic.model_validate(
+        {**asdict(result), "indicators": [asdict(i) for i in result.indicators]}
+    )
