@@ -46,6 +46,8 @@ _AGE = re.compile(
     r"|(?P<words>" + _NUMBER_WORD + r"(?:\s+" + _NUMBER_WORD + r"){0,2})\s+tuoi\b"
     r"|\b(?:sinh\s+nam|sinh\s+nam\s+|sn|sinh)\s*(?P<year>(?:19|20)\d\d)\b"
 )
+# the lower end of a range: "16 đến 20 tuổi", "16-17 tuổi", "16, 17 tuổi"
+_RANGE_LOW = re.compile(r"(?<![\w.,])(?P<n>\d{1,2})(?!\d)\s*(?:-|–|den|toi|,)?\s*(?=\d{1,2}\s*tuoi\b)")
 _THRESHOLD = re.compile(r"(?:chua\s+du|duoi|tren|qua|hon|toi\s+thieu|it\s+nhat|du)\s*$")
 
 
@@ -65,6 +67,9 @@ def find_ages(t: Text, *, reference_year: int | None = None) -> list[Age]:
     A threshold ("chưa đủ 18 tuổi", "dưới 16") is not an age."""
     year_now = reference_year or dt.date.today().year
     ages: list[Age] = []
+    for m in _RANGE_LOW.finditer(t.folded):
+        if not _THRESHOLD.search(t.folded[max(0, m.start() - 16) : m.start()]):
+            ages.append(Age(int(m.group("n")), m.start(), m.start() + len(m.group("n"))))
     for m in _AGE.finditer(t.folded):
         if _THRESHOLD.search(t.folded[max(0, m.start() - 16) : m.start()]):
             continue
@@ -79,7 +84,7 @@ def find_ages(t: Text, *, reference_year: int | None = None) -> list[Age]:
             value = year_now - int(m.group("year"))
         if 0 <= value <= 110:
             ages.append(Age(value, m.start(), m.end()))
-    return ages
+    return sorted(ages, key=lambda a: a.start)
 
 
 # --- phone numbers ------------------------------------------------------------------------

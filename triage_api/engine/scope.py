@@ -70,7 +70,9 @@ def asserted(hits: Sequence[Hit], tokens: Sequence[Token]) -> list[Hit]:
     negations = [h for h in hits if h.group == "negation"]
     hypotheticals = [h for h in hits if h.group == "hypothetical"]
     sentence_of = _sentences(tokens)
-    questions = _general_questions([h for h in hits if not _negated(h, negations, tokens)], sentence_of)
+    questions = _general_questions(
+        [h for h in hits if h.group == "question" or not _negated(h, negations, tokens)], sentence_of
+    )
     out: list[Hit] = []
     for hit in hits:
         if hit.group not in ("indicators", "cues") or sentence_of[hit.start] in questions:

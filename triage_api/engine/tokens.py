@@ -38,7 +38,7 @@ from triage_api.engine.text import Text, fold, has_diacritics
 __all__ = ["Token", "Words", "to_doc", "tokenize", "vocab"]
 
 # A word is a run of letters/digits; every other visible character is a token of its own.
-_TOKEN = re.compile(r"[^\W_]+|[^\w\s]|\n", re.UNICODE)
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+|[^\w\s]|\n", re.UNICODE)  # "10.000" is one number
 _RUN = re.compile(r"([^\W\d_])\1{2,}", re.UNICODE)  # three or more of the same letter
 _CLAUSE_PUNCT = frozenset(".,;:!?…\n")
 _SENTENCE_END = frozenset(".!?;…")
@@ -112,7 +112,10 @@ def tokenize(t: Text) -> list[Token]:
                 tokens.append(Token(sym, sym, start, end, True, False, True, True))
             continue
         typed = has_diacritics(surface)
-        parts = _expand(_collapse(surface.lower()))
+        lower = surface.lower()
+        parts = _expand(lower)  # "cccd" is an abbreviation before it is a repeated letter
+        if parts == (lower,):
+            parts = _expand(_collapse(lower))
         last = len(parts) - 1
         tokens += [Token(p, fold(p), start, end, False, typed, j == 0, j == last) for j, p in enumerate(parts)]
     return tokens

@@ -143,6 +143,8 @@ def triage(text: str) -> Result:
         by_code.clear()
 
     rule = decide(set(by_code) | set(cues))
+    if rule.urgency == "P4":  # not a tip: a country or a word in a question is no risk indicator
+        by_code.clear()
     if rule.urgency == "P1":
         by_code[DANGER] = _danger_evidence(rule, cues, by_code, spans)
     indicators = sorted(by_code.values(), key=lambda i: (i.start, i.code))
