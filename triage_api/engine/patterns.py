@@ -33,7 +33,8 @@ __all__ = ["Hit", "Phrase", "compiled", "find_hits", "pattern_syllables"]
 
 GAP = "..."
 ANY = "*"
-_MAX_GAP = 3
+_MAX_GAP = 5
+_PUNCT = sorted(".,;:!?…")
 _SHORT = 2  # syllables
 
 
@@ -94,10 +95,10 @@ def _parse(group: str, code: str, text: str) -> Phrase:
 def _spacy_pattern(phrase: Phrase) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for slot in phrase.slots:
-        if slot == GAP:
-            out.append({"IS_PUNCT": False, "OP": f"{{0,{_MAX_GAP}}}"})
+        if slot == GAP:  # a gap stays inside its clause: punctuation tokens have the mark as NORM
+            out.append({"NORM": {"NOT_IN": _PUNCT}, "OP": f"{{0,{_MAX_GAP}}}"})
         elif slot == ANY:
-            out.append({"IS_PUNCT": False})
+            out.append({"NORM": {"NOT_IN": _PUNCT}})
         else:
             norms = sorted({fold(a) for a in slot})
             out.append({"NORM": norms[0]} if len(norms) == 1 else {"NORM": {"IN": norms}})

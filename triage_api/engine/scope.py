@@ -67,7 +67,11 @@ def _general_questions(hits: Sequence[Hit], sentence_of: list[int]) -> set[int]:
 
 def asserted(hits: Sequence[Hit], tokens: Sequence[Token]) -> list[Hit]:
     """The indicator and cue hits that are neither negated, hypothetical nor in a general question."""
-    negations = [h for h in hits if h.group == "negation"]
+    indicator_hits = [h for h in hits if h.group == "indicators"]
+    negations = [  # a negation word inside an indicator phrase is part of it: plain "nha chua" is "nhà chứa"
+        h for h in hits
+        if h.group == "negation" and not any(i.start <= h.start and h.end <= i.end and i.start < h.start for i in indicator_hits)
+    ]
     hypotheticals = [h for h in hits if h.group == "hypothetical"]
     sentence_of = _sentences(tokens)
     questions = _general_questions(
