@@ -133,6 +133,7 @@ def _phrases_of(data: dict[str, Any]) -> list[Phrase]:
         out += [_parse("except", name, e) for p in spec.get("except", []) for e in _expand(p)]
     for group in ("negation", "hypothetical", "question"):
         out += [_parse(group, group.upper(), e) for p in data[group]["cues"] for e in _expand(p)]
+        out += [_parse("except", group.upper(), e) for p in data[group].get("except", []) for e in _expand(p)]
     return out
 
 

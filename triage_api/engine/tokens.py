@@ -107,7 +107,9 @@ def tokenize(t: Text) -> list[Token]:
     for m in _TOKEN.finditer(t.clean):
         surface, start, end = m.group(), m.start(), m.end()
         if not surface[0].isalnum():
-            if surface in _CLAUSE_PUNCT:
+            if surface == "$":  # "2000$" is "2000 đô"
+                tokens.append(Token("đô", "do", start, end, False, False, True, True))
+            elif surface in _CLAUSE_PUNCT:
                 sym = "." if surface == "\n" else surface
                 tokens.append(Token(sym, sym, start, end, True, False, True, True))
             continue

@@ -139,11 +139,9 @@ def triage(text: str) -> Result:
     by_code: dict[str, Indicator] = {code: spans.of_hit(h) for code, h in found.items()}
     if CHILD not in by_code and minors:
         by_code[CHILD] = minors[0]
-    if set(by_code) == {CHILD}:  # a child mentioned with nothing else shows no trafficking risk
-        by_code.clear()
 
     rule = decide(set(by_code) | set(cues))
-    if rule.urgency == "P4":  # not a tip: a country or a word in a question is no risk indicator
+    if rule.urgency == "P4":  # not a tip: a child, a country or a word in a question is no risk indicator
         by_code.clear()
     if rule.urgency == "P1":
         by_code[DANGER] = _danger_evidence(rule, cues, by_code, spans)
