@@ -47,7 +47,7 @@ _AGE = re.compile(
     r"|\b(?:sinh\s+nam|sinh\s+nam\s+|sn|sinh)\s*(?P<year>(?:19|20)\d\d)\b"
 )
 # the lower end of a range: "16 đến 20 tuổi", "16-17 tuổi", "16, 17 tuổi"
-_RANGE_LOW = re.compile(r"(?<![\w.,])(?P<n>\d{1,2})(?!\d)\s*(?:-|–|den|toi|,)?\s*(?=\d{1,2}\s*tuoi\b)")
+_RANGE_LOW = re.compile(r"(?<![\w.,])(?P<n>\d{1,2})(?!\d)\s*(?:-|–|den|toi|va|hoac|,)?\s*(?=\d{1,2}\s*tuoi\b)")
 _THRESHOLD = re.compile(r"(?:chua\s+du|duoi|tren|qua|hon|toi\s+thieu|it\s+nhat|du)\s*$")
 
 

@@ -72,7 +72,13 @@ def asserted(hits: Sequence[Hit], tokens: Sequence[Token]) -> list[Hit]:
         h for h in hits
         if h.group == "negation" and not any(i.start <= h.start and h.end <= i.end and i.start < h.start for i in indicator_hits)
     ]
-    hypotheticals = [h for h in hits if h.group == "hypothetical"]
+    # "nếu" after a reported fact is the condition of a threat ("họ sẽ bán anh tôi nếu không nộp
+    # tiền"), not a hypothetical question: only a cue with no indicator before it in its sentence counts
+    hypotheticals = [
+        h for h in hits
+        if h.group == "hypothetical"
+        and not any(i.end <= h.start and _sentence_start(tokens, h.start) <= i.start for i in indicator_hits)
+    ]
     sentence_of = _sentences(tokens)
     questions = _general_questions(
         [h for h in hits if h.group == "question" or not _negated(h, negations, tokens)], sentence_of
