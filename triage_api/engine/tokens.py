@@ -41,6 +41,9 @@ __all__ = ["Token", "Words", "to_doc", "tokenize", "vocab"]
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+|[^\w\s]|\n", re.UNICODE)  # "10.000" is one number
 _RUN = re.compile(r"([^\W\d_])\1{2,}", re.UNICODE)  # three or more of the same letter
 _CLAUSE_PUNCT = frozenset(".,;:!?…\n")
+_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)*)([^\W\d_]+)")
+_UNITS = {"tr": "triệu", "trieu": "triệu", "triệu": "triệu", "k": "nghìn", "củ": "củ", "cu": "củ", "ty": "tỷ", "tỷ": "tỷ",
+          "tỉ": "tỷ", "usd": "usd", "đô": "đô", "do": "đô", "h": "giờ", "đ": "đồng", "d": "đồng"}
 _SENTENCE_END = frozenset(".!?;…")
 _CONTEXT = 4  # syllables segmented either side of a hit
 # share of syllables typed with diacritics above which underthesea's word boundaries are trusted
@@ -115,6 +118,13 @@ def tokenize(t: Text) -> list[Token]:
             continue
         typed = has_diacritics(surface)
         lower = surface.lower()
+        unit = _AMOUNT.fullmatch(lower)
+        if unit and unit.group(2) in _UNITS:  # "300tr" is "300 triệu", "10k" is "10 nghìn"
+            cut = start + len(unit.group(1))
+            word = _UNITS[unit.group(2)]
+            tokens.append(Token(unit.group(1), unit.group(1), start, cut, False, False, True, True))
+            tokens.append(Token(word, fold(word), cut, end, False, typed, True, True))
+            continue
         parts = _expand(lower)  # "cccd" is an abbreviation before it is a repeated letter
         if parts == (lower,):
             parts = _expand(_collapse(lower))
