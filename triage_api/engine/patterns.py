@@ -116,6 +116,7 @@ class Gapped:
 @dataclass(frozen=True, slots=True)
 class Compiled:
     gapped: tuple[Gapped, ...]  # phrases with gaps ("...", "*")
+    gapped_by_first_word: dict[str, tuple[int, ...]]  # folded first syllable → indexes in ``gapped``
     phrase_matcher: PhraseMatcher  # fixed phrases, one pattern per spelling: hashed, so fast
     phrases: dict[str, Phrase]  # matcher key → phrase
     masks: dict[str, frozenset[str]]  # code → codes whose hits inside it are dropped
@@ -181,7 +182,12 @@ def compiled() -> Compiled:
     }
     between = frozenset(fold(w) for w in data["negation"]["between"])
     unless = frozenset(data["question"]["unless"])
-    return Compiled(tuple(gapped), phrase_matcher, phrases, masks, between, unless)
+    by_first: dict[str, list[int]] = {}
+    for i, g in enumerate(gapped):
+        for word in g.needs[0]:
+            by_first.setdefault(word, []).append(i)
+    first = {word: tuple(ids) for word, ids in by_first.items()}
+    return Compiled(tuple(gapped), first, phrase_matcher, phrases, masks, between, unless)
 
 
 def pattern_syllables() -> frozenset[str]:
@@ -217,11 +223,15 @@ def find_hits(tokens: Sequence[Token], words: Words | None = None) -> list[Hit]:
     c = compiled()
     doc = to_doc(tokens)
     hits: list[Hit] = []
-    present = {tok.norm for tok in tokens}
     matches: list[tuple[int, int, int, list[int]]] = []
-    for g in c.gapped:  # a spaCy Matcher tries every pattern at every token: skip the hopeless ones
-        if all(not need.isdisjoint(present) for need in g.needs):
-            matches += g.matcher(doc, with_alignments=True)  # type: ignore[arg-type]
+    # A gapped phrase never crosses punctuation, so each runs only on the clauses that hold all
+    # its words: a spaCy Matcher walks every token it is given, and clauses are short.
+    for start, end, present in _clauses(tokens):
+        candidates = sorted({i for word in present for i in c.gapped_by_first_word.get(word, ())})
+        for g in (c.gapped[i] for i in candidates):
+            if all(not need.isdisjoint(present) for need in g.needs):
+                found = g.matcher(doc[start:end], with_alignments=True)
+                matches += [(key, start + s, start + e, align) for key, s, e, align in found]  # type: ignore[misc]
     matches += [(key, start, end, list(range(end - start))) for key, start, end in c.phrase_matcher(doc)]
     for key_id, start, end, align in matches:
         phrase = c.phrases[vocab().strings[key_id]]
@@ -237,6 +247,18 @@ def find_hits(tokens: Sequence[Token], words: Words | None = None) -> list[Hit]:
     hits = _drop_excepted(hits, c.masks)
     hits.sort(key=lambda h: (h.start, -h.end))
     return hits
+
+
+def _clauses(tokens: Sequence[Token]) -> list[tuple[int, int, frozenset[str]]]:
+    """(start, end, folded words) of each run of tokens between punctuation marks."""
+    out: list[tuple[int, int, frozenset[str]]] = []
+    start = 0
+    for i, tok in enumerate([*tokens, None]):
+        if tok is None or tok.punct:
+            if i > start:
+                out.append((start, i, frozenset(t.norm for t in tokens[start:i])))
+            start = i + 1
+    return out
 
 
 def _drop_excepted(hits: list[Hit], masks: dict[str, frozenset[str]]) -> list[Hit]:
