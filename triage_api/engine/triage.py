@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from triage_api.engine import entities, provinces
+from triage_api.engine import danger, entities, provinces
 from triage_api.engine.data import load_yaml
 from triage_api.engine.patterns import Hit, find_hits
 from triage_api.engine.scope import asserted
 from triage_api.engine.text import Text
 from triage_api.engine.tokens import Token, Words, tokenize
-from triage_api.engine.urgency import Rule, Urgency, decide
+from triage_api.engine.urgency import Rule, Urgency, decide, model_rule
 
 __all__ = ["Indicator", "Result", "indicator_codes", "triage", "warm_up"]
 
@@ -114,8 +114,10 @@ def _entities(t: Text, spans: _Spans) -> tuple[dict[str, Any], list[Indicator]]:
 def _explanation(urgency: Urgency, rule: Rule, indicators: list[Indicator], ents: dict[str, Any]) -> str:
     labels = _labels()
     parts = [f"{urgency} — {rule.vi}."]
-    if indicators:
-        shown = [f"{labels[i.code]} «{i.evidence}»" for i in indicators if i.code != DANGER]
+    shown = [f"{labels[i.code]} «{i.evidence}»" for i in indicators if i.code != DANGER]
+    if not shown:  # only the danger itself: show its evidence
+        shown = [f"{labels[i.code]} «{i.evidence}»" for i in indicators]
+    if shown:
         parts.append("Dấu hiệu: " + "; ".join(shown) + ".")
     if ents.get("province"):
         written = ents["province_mentioned"]
@@ -141,9 +143,15 @@ def triage(text: str) -> Result:
         by_code[CHILD] = minors[0]
 
     rule = decide(set(by_code) | set(cues))
+    second_opinion, threshold = model_rule()
+    if rule.urgency != "P1" and danger.current().probability(tokens) > threshold:
+        rule = second_opinion  # the model only ever raises urgency
+        span = danger.current().evidence(tokens)
+        if span is not None:
+            by_code[DANGER] = spans.of_hit(Hit("indicators", DANGER, "", *span))
     if rule.urgency == "P4":  # not a tip: a child, a country or a word in a question is no risk indicator
         by_code.clear()
-    if rule.urgency == "P1":
+    if rule.urgency == "P1" and DANGER not in by_code:
         by_code[DANGER] = _danger_evidence(rule, cues, by_code, spans)
     indicators = sorted(by_code.values(), key=lambda i: (i.start, i.code))
     return Result(rule.urgency, indicators, ents, _explanation(rule.urgency, rule, indicators, ents), rule.id)
@@ -153,6 +161,8 @@ def _danger_evidence(rule: Rule, cues: dict[str, Hit], by_code: dict[str, Indica
     for name in _DANGER_CUES:
         if name in cues:
             return spans.of_hit(Hit("indicators", DANGER, "", cues[name].start, cues[name].end))
+    if not by_code:  # the danger model decided and found no single feature to show: the whole message
+        return spans.of_hit(Hit("indicators", DANGER, "", 0, len(spans.tokens)))
     triggers = rule.all | rule.any
     trigger = next((c for c in indicator_codes() if c in by_code and c in triggers), None)
     base = by_code[trigger] if trigger else min(by_code.values(), key=lambda i: i.start)
