@@ -37,7 +37,12 @@ $(VENV_RASA)/.installed: requirements/rasa.txt
 
 setup: $(VENV)/.installed $(VENV_RASA)/.installed ## Build both virtual environments (only what is missing or outdated)
 
-run: setup ## Set up what is missing and start the stack (for now: the triage API on 127.0.0.1:8000)
+run: setup ## Set up what is missing and start the stack (the triage API on 127.0.0.1:8000; Redis if needed)
+	@mkdir -p var
+	@if [ -z "$$REDIS_URL" ] && command -v redis-server >/dev/null && ! redis-cli -p 6379 ping >/dev/null 2>&1; then \
+		echo "starting redis-server on 127.0.0.1:6379 (data in var/redis)"; mkdir -p var/redis; \
+		redis-server --port 6379 --bind 127.0.0.1 --dir var/redis --appendonly yes --daemonize yes --pidfile $(CURDIR)/var/redis/redis.pid >/dev/null; \
+	fi
 	$(VENV)/bin/uvicorn triage_api.main:app --host $(API_HOST) --port $(API_PORT)
 
 test: setup lint ## Set up what is missing and run every test (lint and types included)

@@ -9,10 +9,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from triage_api import __version__
+from triage_api.crypto import FieldCipher, load_keys
+from triage_api.db import connect, migrate, session_maker
 from triage_api.engine.triage import warm_up
 from triage_api.errors import install_error_handlers
 from triage_api.limits import BodySizeLimit
-from triage_api.routers import health, triage
+from triage_api.outbox import Relay
+from triage_api.routers import health, reports, triage
 from triage_api.settings import Settings, get_settings
 
 __all__ = ["app", "create_app"]
@@ -22,11 +25,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logging.getLogger("triage_api").setLevel(settings.log_level)
+        engine = connect(settings.database_url)
+        migrate(engine)
+        app.state.settings = settings
+        app.state.sessions = session_maker(engine)
+        keys = settings.data_keys.get_secret_value() if settings.data_keys else None
+        app.state.cipher = FieldCipher(load_keys(keys, settings.data_key_file))
+        relay = Relay(app.state.sessions, settings.redis_url, interval_s=settings.relay_interval_s) if settings.redis_url else None
+        if relay is not None:
+            relay.start()
         if settings.warm_up:
             warm_up()
-        yield
+        try:
+            yield
+        finally:
+            if relay is not None:
+                relay.stop()
+            engine.dispose()
 
     app = FastAPI(
         title="Triage API — chống mua bán người",
@@ -39,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(triage.router)
+    app.include_router(reports.router)
     return app
 
 

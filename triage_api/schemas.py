@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Handle", "IndicatorPublic", "Money", "Problem", "TriageEntities", "TriagePublic", "TriageRequest"]
+__all__ = [
+    "Handle", "IndicatorPublic", "Location", "Money", "PersonAtRisk", "Problem", "ReportAccepted", "ReportCreate",
+    "SuspectIdentifier", "TriageEntities", "TriagePublic", "TriageRequest",
+]
 
 Urgency = Literal["P1", "P2", "P3", "P4"]
 
@@ -66,3 +70,63 @@ class Problem(BaseModel):
     detail: str
     message_vi: str
     message_en: str
+
+
+# --- reports -------------------------------------------------------------------------------
+
+Channel = Literal["zalo", "telegram", "web", "hotline"]
+ReporterRole = Literal["self", "family", "witness", "other"]
+Consent = Literal["anonymous", "confidential", "share_with_police"]
+
+
+class PersonAtRisk(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    age: int | None = Field(default=None, ge=0, le=120)
+    gender: Literal["female", "male", "other", "unknown"] = "unknown"
+    relation: str | None = Field(default=None, max_length=80, description="To the reporter: con gái, em trai, bạn…")
+
+
+class Location(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    province: str | None = Field(default=None, max_length=80, description="Any name a person uses, old or new; stored as one of the 34")
+    commune: str | None = Field(default=None, max_length=120, description="As typed (personal: stored encrypted)")
+
+
+class SuspectIdentifier(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["phone", "zalo", "telegram", "facebook", "bank_account", "other"]
+    value: str = Field(min_length=1, max_length=200)
+
+
+class ReportCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{
+            "channel": "web", "reporter_role": "family", "consent": "confidential",
+            "contact": "0912 000 111", "narrative": "Em gái tôi bị giữ ở Campuchia, họ đòi 8000 đô",
+            "people_at_risk": [{"age": 19, "gender": "female", "relation": "em gái"}],
+            "location": {"province": "Bắc Giang"},
+        }]},
+    )
+
+    channel: Channel
+    reporter_role: ReporterRole = "other"
+    consent: Consent = Field(description="anonymous: no contact is kept; confidential: police see no contact; share_with_police")
+    contact: str | None = Field(default=None, max_length=200, description="Phone, Zalo… — must be absent when anonymous")
+    narrative: str = Field(description="What happened, as the person told it (up to 5,000 characters)")
+    people_at_risk: list[PersonAtRisk] = Field(default_factory=list, max_length=20)
+    location: Location = Field(default_factory=Location)
+    destination_country: str | None = Field(default=None, max_length=64)
+    suspects: list[SuspectIdentifier] = Field(default_factory=list, max_length=50)
+
+
+class ReportAccepted(BaseModel):
+    id: str = Field(description="The report's id (UUID)")
+    receipt_code: str = Field(description="Short code the person keeps to follow up, e.g. 7KQM-X4TD")
+    urgency: Urgency
+    status: str
+    received_at: datetime
+    message_vi: str = Field(description="What to tell the person")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -17,6 +18,23 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body accepted")
     warm_up: bool = Field(default=True, description="Load the language models at start-up, not on the first request")
     log_level: str = "INFO"
+
+    # reports: the database of record, the intake stream, the keys for personal fields
+    database_url: str = Field(
+        default="sqlite:///var/reports.sqlite3",
+        validation_alias=AliasChoices("DATABASE_URL", "TRIAGE_DATABASE_URL"),
+        description="SQLAlchemy URL; SQLite by default, postgresql+psycopg://… in production",
+    )
+    redis_url: str | None = Field(
+        default="redis://127.0.0.1:6379/0",
+        validation_alias=AliasChoices("REDIS_URL", "TRIAGE_REDIS_URL"),
+        description="The intake stream's Redis; reports wait in the outbox while it is unreachable",
+    )
+    data_keys: SecretStr | None = Field(
+        default=None, description="Fernet keys for personal fields, comma-separated, newest first"
+    )
+    data_key_file: Path = Field(default=Path("var/data.keys"), description="Used (and created) when data_keys is unset")
+    relay_interval_s: float = Field(default=0.2, gt=0, description="How often the outbox relay looks for new rows")
 
 
 @lru_cache(maxsize=1)

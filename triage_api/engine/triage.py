@@ -11,6 +11,7 @@ with entities (:mod:`.entities`, :mod:`.provinces`) found alongside.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -128,8 +129,18 @@ def _explanation(urgency: Urgency, rule: Rule, indicators: list[Indicator], ents
     return " ".join(parts)
 
 
+# underthesea and spaCy are not documented as thread-safe, and the API runs requests in a thread
+# pool; the engine is CPU-bound under the GIL anyway, so one lock costs no throughput.
+_lock = threading.RLock()
+
+
 def triage(text: str) -> Result:
     """Classify one message. ``text`` may be in any Unicode normal form; offsets refer to it."""
+    with _lock:
+        return _triage(text)
+
+
+def _triage(text: str) -> Result:
     t = Text.of(text)
     tokens = tokenize(t)
     spans = _Spans(t, tokens)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict
 from typing import Annotated
 
@@ -16,11 +15,6 @@ from triage_api.settings import Settings, get_settings
 
 router = APIRouter(prefix="/v1", tags=["triage"])
 
-# underthesea and spaCy are not documented as thread-safe; the engine is CPU-bound under the GIL
-# anyway, so one lock costs no throughput and removes the question.
-_engine_lock = threading.Lock()
-
-
 @router.post(
     "/triage",
     response_model=TriagePublic,
@@ -30,8 +24,7 @@ def post_triage(body: TriageRequest, settings: Annotated[Settings, Depends(get_s
     problem = check_text(body.text, max_chars=settings.max_text_chars)
     if problem is not None:
         raise ProblemError.of_text(problem)
-    with _engine_lock:
-        result = triage(body.text)
+    result = triage(body.text)
     return TriagePublic.model_validate(
         {**asdict(result), "indicators": [asdict(i) for i in result.indicators]}
     )

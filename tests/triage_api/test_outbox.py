@@ -1,0 +1,113 @@
+"""The outbox relay against real Redis, on SQLite and on PostgreSQL: every report in the stream once."""
+
+import time
+import uuid
+from collections import Counter
+
+import pytest
+import redis
+from cryptography.fernet import Fernet
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.services import RedisServer
+from triage_api.crypto import FieldCipher
+from triage_api.db import connect, migrate, session_maker
+from triage_api.models import OutboxEntry, Report, ReportEvent
+from triage_api.outbox import STREAM, Relay, publish_pending
+from triage_api.reports import submit
+from triage_api.schemas import ReportCreate
+
+CIPHER = FieldCipher([Fernet.generate_key().decode()])
+SECRET = "Trần Văn Bình 0912000333"
+
+
+def sessions_for(database_url: str) -> sessionmaker[Session]:
+    engine = connect(database_url)
+    migrate(engine)
+    return session_maker(engine)
+
+
+def submit_many(sessions: sessionmaker[Session], count: int) -> list[str]:
+    ids = []
+    for n in range(count):
+        body = ReportCreate(channel="hotline", consent="share_with_police", contact="0912000333",
+                            narrative=f"{SECRET} báo: em trai bị giữ ở Campuchia, lần {n}")
+        ids.append(submit(sessions, CIPHER, body, str(uuid.uuid4())).report.id)
+    return ids
+
+
+def stream_ids(client: redis.Redis) -> Counter[str]:
+    return Counter(fields[b"report_id"].decode() for _, fields in client.xrange(STREAM))
+
+
+def test_each_report_reaches_the_stream_once(database_url: str, clean_redis: redis.Redis) -> None:
+    sessions = sessions_for(database_url)
+    ids = submit_many(sessions, 5)
+    assert publish_pending(sessions, clean_redis) == 5
+    assert publish_pending(sessions, clean_redis) == 0
+    assert stream_ids(clean_redis) == Counter(ids)
+    with sessions() as s:
+        assert {r.status for r in s.scalars(select(Report))} == {"queued"}
+        assert s.scalar(select(ReportEvent).where(ReportEvent.to_value == "queued").limit(1)) is not None
+
+
+def test_a_relay_that_dies_before_marking_publishes_nothing_twice(database_url: str, clean_redis: redis.Redis) -> None:
+    sessions = sessions_for(database_url)
+    ids = submit_many(sessions, 4)
+    publish_pending(sessions, clean_redis)
+    with sessions() as s:  # as if the relay had died after XADD, before its commit
+        s.execute(update(OutboxEntry).values(published_at=None))
+        s.commit()
+    assert publish_pending(sessions, clean_redis) == 4  # marked now…
+    assert stream_ids(clean_redis) == Counter(ids)  # …but each is in the stream once
+
+
+def test_stream_entries_carry_no_personal_data(database_url: str, clean_redis: redis.Redis) -> None:
+    sessions = sessions_for(database_url)
+    submit_many(sessions, 2)
+    publish_pending(sessions, clean_redis)
+    for _, fields in clean_redis.xrange(STREAM):
+        assert {k.decode() for k in fields} == {"report_id", "urgency", "province", "indicators", "channel", "consent", "received_at"}
+        joined = b" ".join(fields.values()).decode()
+        assert "Trần" not in joined and "0912000333" not in joined
+
+
+def test_reports_wait_in_the_outbox_while_redis_is_down(database_url: str, own_redis: RedisServer) -> None:
+    sessions = sessions_for(database_url)
+    client = redis.Redis.from_url(own_redis.url, socket_timeout=1, socket_connect_timeout=1)
+    own_redis.stop()
+    ids = submit_many(sessions, 3)  # taking reports does not need Redis
+    with pytest.raises(redis.RedisError):
+        publish_pending(sessions, client)
+    with sessions() as s:
+        first = s.scalars(select(OutboxEntry).order_by(OutboxEntry.id)).first()
+        assert first is not None and first.attempts == 1 and first.last_error and first.published_at is None
+    own_redis.start()
+    assert publish_pending(sessions, client) == 3
+    assert stream_ids(client) == Counter(ids)
+
+
+def test_a_thousand_reports_survive_redis_stopping_part_way(database_url: str, own_redis: RedisServer) -> None:
+    """The issue's fault test: Redis stops during the submissions and comes back; afterwards every
+    report is in the stream exactly once and the database holds all of them."""
+    sessions = sessions_for(database_url)
+    relay = Relay(sessions, own_redis.url, interval_s=0.02)
+    relay.start()
+    try:
+        ids = submit_many(sessions, 300)
+        own_redis.stop()
+        ids += submit_many(sessions, 400)
+        own_redis.start()
+        ids += submit_many(sessions, 300)
+        client = redis.Redis.from_url(own_redis.url)
+        deadline = time.monotonic() + 60
+        while sum(stream_ids(client).values()) < 1000 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        relay.stop()
+    seen = stream_ids(client)
+    assert len(ids) == 1000 and set(seen) == set(ids) and set(seen.values()) == {1}
+    with sessions() as s:
+        assert s.query(Report).count() == 1000
+        assert s.query(OutboxEntry).filter(OutboxEntry.published_at.is_(None)).count() == 0

@@ -1,0 +1,111 @@
+"""The database of record: reports, their history, and the outbox to the intake stream.
+
+Columns that hold personal data — about the reporter, the people at risk, or suspects — carry
+``info={"personal": True}``, end in ``_enc`` and hold Fernet tokens (:mod:`triage_api.crypto`),
+never plaintext. Everything else (codes, times, province, urgency) is what statistics and the
+police queue need and identifies no one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = ["Base", "OutboxEntry", "Report", "ReportEvent", "personal_columns"]
+
+PERSONAL = {"personal": True}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which keeps no time zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
+
+
+class Report(Base):
+    __tablename__ = "reports"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    receipt_code: Mapped[str] = mapped_column(String(16), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the client's key
+    request_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the canonical request body
+    channel: Mapped[str] = mapped_column(String(16), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    reporter_role: Mapped[str] = mapped_column(String(16))
+    consent: Mapped[str] = mapped_column(String(24))
+    contact_enc: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    narrative_enc: Mapped[str | None] = mapped_column(Text, info=PERSONAL)  # None once erased by retention
+    people_enc: Mapped[str | None] = mapped_column(Text, info=PERSONAL)  # JSON list of {age, gender, relation}
+    suspects_enc: Mapped[str | None] = mapped_column(Text, info=PERSONAL)  # JSON list of {kind, value}
+    commune_enc: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    explanation_enc: Mapped[str | None] = mapped_column(Text, info=PERSONAL)  # quotes the narrative
+    province: Mapped[str | None] = mapped_column(String(32), index=True)
+    destination_country: Mapped[str | None] = mapped_column(String(64))
+    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{code, start, end}], offsets only
+    urgency: Mapped[str] = mapped_column(String(2), index=True)
+    urgency_rule: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    events: Mapped[list[ReportEvent]] = relationship(back_populates="report", order_by="ReportEvent.id")
+
+
+class ReportEvent(Base):
+    """One step of a report's history: append-only."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(64))  # a user name or "system:…", never a reporter's name
+    kind: Mapped[str] = mapped_column(String(32))
+    from_value: Mapped[str | None] = mapped_column(String(32))
+    to_value: Mapped[str | None] = mapped_column(String(32))
+    reason_enc: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+
+    report: Mapped[Report] = relationship(back_populates="events")
+
+
+class OutboxEntry(Base):
+    """A report waiting to be published to the intake stream; written in the report's transaction."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    payload: Mapped[dict[str, str]] = mapped_column(JSON)  # the stream entry: no personal data
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    report: Mapped[Report] = relationship()
+
+
+def personal_columns() -> dict[str, list[str]]:
+    """Table → the columns marked personal (the schema's own record of what must be protected)."""
+    return {
+        table.name: [c.name for c in table.columns if c.info.get("personal")]
+        for table in Base.metadata.sorted_tables
+    }

@@ -1,0 +1,109 @@
+"""The outbox relay: publish stored reports to the police intake stream, each exactly once.
+
+Rows of the ``outbox`` table are written in the same transaction as their report
+(:mod:`triage_api.reports`). The relay takes unpublished rows in order, publishes each to the
+Redis stream ``intake:reports`` and marks it published. If Redis is down, rows stay where they are
+and go out when it is back. Publishing goes through a Lua script that adds the entry only if the
+report was never published (a marker key per report, kept 30 days), so a relay that dies between
+publishing and marking, or two relays at once, still put every report in the stream exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+
+import redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from triage_api.models import OutboxEntry, Report, ReportEvent
+
+__all__ = ["MARKER_PREFIX", "STREAM", "Relay", "publish_pending"]
+
+log = logging.getLogger("triage_api.outbox")
+
+STREAM = "intake:reports"
+MARKER_PREFIX = "intake:published:"
+MARKER_TTL_S = 30 * 24 * 3600
+STREAM_MAXLEN = 1_000_000  # approximate cap; far above any backlog the police would leave unread
+ACTOR = "system:relay"
+
+# KEYS[1] stream, KEYS[2] marker; ARGV[1] marker TTL, ARGV[2] max length, ARGV[3..] field, value, …
+_PUBLISH_ONCE = """
+local previous = redis.call('GET', KEYS[2])
+if previous then return previous end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+redis.call('SET', KEYS[2], id, 'EX', ARGV[1])
+return id
+"""
+
+
+def publish_pending(sessions: sessionmaker[Session], client: redis.Redis, *, batch: int = 200) -> int:
+    """Publish up to ``batch`` waiting rows; returns how many went out. Raises when Redis fails."""
+    script = client.register_script(_PUBLISH_ONCE)
+    with sessions() as session:
+        rows = session.scalars(
+            select(OutboxEntry)
+            .where(OutboxEntry.published_at.is_(None))
+            .order_by(OutboxEntry.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        ).all()
+        published = 0
+        try:
+            for row in rows:
+                fields = [part for pair in sorted(row.payload.items()) for part in pair]
+                script(keys=[STREAM, MARKER_PREFIX + row.report_id], args=[MARKER_TTL_S, STREAM_MAXLEN, *fields])
+                now = datetime.now(UTC)
+                row.published_at = now
+                report = session.get(Report, row.report_id)
+                if report is not None and report.status == "received":
+                    report.status, report.updated_at = "queued", now
+                    session.add(ReportEvent(report_id=report.id, at=now, actor=ACTOR, kind="status",
+                                            from_value="received", to_value="queued"))
+                published += 1
+        except redis.RedisError as exc:
+            failed = rows[published]
+            failed.attempts += 1
+            failed.last_error = type(exc).__name__
+            session.commit()  # keep what did go out, and the attempt
+            raise
+        session.commit()
+        return published
+
+
+class Relay:
+    """A background thread that keeps the outbox empty; :meth:`stop` ends it promptly."""
+
+    def __init__(self, sessions: sessionmaker[Session], redis_url: str, *, interval_s: float = 0.2) -> None:
+        self._sessions, self._interval = sessions, interval_s
+        self._client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout_s)
+        self._client.close()
+
+    def _run(self) -> None:
+        backoff = self._interval
+        while not self._stop.is_set():
+            try:
+                sent = publish_pending(self._sessions, self._client)
+                backoff = self._interval
+            except redis.RedisError as exc:
+                log.warning("intake stream unreachable (%s); reports wait in the outbox", type(exc).__name__)
+                backoff = min(backoff * 2, 5.0)
+                sent = 0
+            except Exception as exc:  # noqa: BLE001 - the relay must outlive a database hiccup
+                log.error("outbox relay failed: %s", type(exc).__name__)
+                backoff = min(backoff * 2, 5.0)
+                sent = 0
+            if not sent:
+                self._stop.wait(backoff)
