@@ -36,9 +36,9 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
 @pytest.fixture
 def clean_redis(redis_url: str) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url)
-    client.delete("intake:reports", *client.keys("intake:published:*"))
+    client.delete("intake:reports", "intake:dead", *client.keys("intake:published:*"))
     yield client
-    client.delete("intake:reports", *client.keys("intake:published:*"))
+    client.delete("intake:reports", "intake:dead", *client.keys("intake:published:*"))
     client.close()
 
 

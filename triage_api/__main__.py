@@ -1,4 +1,4 @@
-"""Command line: ``python -m triage_api classify|evaluate|bench``.
+"""Command line: ``python -m triage_api classify|evaluate|bench|relay|consume``.
 
 ``classify`` is the batch contract: JSON lines ``{"id", "text"}`` on stdin, one JSON line
 ``{"id", "urgency", "indicators": [codes], "province"}`` per input on stdout.
@@ -22,7 +22,15 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--errors", dest="show_errors", action="store_true", help="list the messages it gets wrong (ids only)")
     bench = sub.add_parser("bench", help="speed: in-process latency and batch CLI throughput")
     bench.add_argument("--messages", type=int, default=2000, help="messages for the batch CLI run")
+    sub.add_parser("relay", help="publish the outbox to the intake stream until interrupted")
+    consume = sub.add_parser("consume", help="reference police consumer: acknowledge entries, print them as JSON lines")
+    consume.add_argument("--name", required=True, help="this consumer's unique name in the group")
     args = parser.parse_args(argv)
+
+    if args.command in ("relay", "consume"):
+        from triage_api.workers import run_worker
+
+        return run_worker(args.command, get_settings(), name=getattr(args, "name", None))
 
     if args.command == "classify":
         from triage_api.batch import classify_stream

@@ -9,12 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from triage_api import __version__
-from triage_api.crypto import FieldCipher, load_keys
-from triage_api.db import connect, migrate, session_maker
 from triage_api.engine.triage import warm_up
 from triage_api.errors import install_error_handlers
 from triage_api.limits import BodySizeLimit
 from triage_api.outbox import Relay
+from triage_api.resources import open_resources
 from triage_api.routers import health, reports, triage
 from triage_api.settings import Settings, get_settings
 
@@ -27,12 +26,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logging.getLogger("triage_api").setLevel(settings.log_level)
-        engine = connect(settings.database_url)
-        migrate(engine)
+        resources = open_resources(settings)
         app.state.settings = settings
-        app.state.sessions = session_maker(engine)
-        keys = settings.data_keys.get_secret_value() if settings.data_keys else None
-        app.state.cipher = FieldCipher(load_keys(keys, settings.data_key_file))
+        app.state.sessions, app.state.cipher = resources.sessions, resources.cipher
         relay = Relay(app.state.sessions, settings.redis_url, interval_s=settings.relay_interval_s) if settings.redis_url else None
         if relay is not None:
             relay.start()
@@ -43,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if relay is not None:
                 relay.stop()
-            engine.dispose()
+            resources.close()
 
     app = FastAPI(
         title="Triage API — chống mua bán người",
