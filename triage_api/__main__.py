@@ -1,4 +1,4 @@
-"""Command line: ``python -m triage_api classify|evaluate|bench|relay|consume``.
+"""Command line: ``python -m triage_api classify|evaluate|bench|relay|consume|add-user|add-key|rotate-keys``.
 
 ``classify`` is the batch contract: JSON lines ``{"id", "text"}`` on stdin, one JSON line
 ``{"id", "urgency", "indicators": [codes], "province"}`` per input on stdout.
@@ -25,8 +25,18 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("relay", help="publish the outbox to the intake stream until interrupted")
     consume = sub.add_parser("consume", help="reference police consumer: acknowledge entries, print them as JSON lines")
     consume.add_argument("--name", required=True, help="this consumer's unique name in the group")
+    for command, what in (("add-user", "add a person who signs in (password on stdin)"),
+                          ("add-key", "make an API key for a service or a police consumer (printed once)")):
+        admin = sub.add_parser(command, help=what)
+        admin.add_argument("--name", required=True)
+        admin.add_argument("--role", required=True, choices=["operator", "supervisor", "police", "auditor", "service"])
+    sub.add_parser("rotate-keys", help="re-encrypt every personal field under the newest of TRIAGE_DATA_KEYS")
     args = parser.parse_args(argv)
 
+    if args.command in ("add-user", "add-key", "rotate-keys"):
+        from triage_api.admin import run_admin
+
+        return run_admin(args.command, get_settings(), name=getattr(args, "name", None), role=getattr(args, "role", None))
     if args.command in ("relay", "consume"):
         from triage_api.workers import run_worker
 

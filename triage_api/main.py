@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import redis
 from fastapi import FastAPI
 
 from triage_api import __version__
@@ -14,7 +15,7 @@ from triage_api.errors import install_error_handlers
 from triage_api.limits import BodySizeLimit
 from triage_api.outbox import Relay
 from triage_api.resources import open_resources
-from triage_api.routers import health, reports, triage
+from triage_api.routers import auth, health, intake, reports, triage
 from triage_api.settings import Settings, get_settings
 
 __all__ = ["app", "create_app"]
@@ -29,6 +30,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         resources = open_resources(settings)
         app.state.settings = settings
         app.state.sessions, app.state.cipher = resources.sessions, resources.cipher
+        app.state.redis = (
+            redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2) if settings.redis_url else None
+        )
         relay = Relay(app.state.sessions, settings.redis_url, interval_s=settings.relay_interval_s) if settings.redis_url else None
         if relay is not None:
             relay.start()
@@ -39,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if relay is not None:
                 relay.stop()
+            if app.state.redis is not None:
+                app.state.redis.close()
             resources.close()
 
     app = FastAPI(
@@ -53,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(triage.router)
     app.include_router(reports.router)
+    app.include_router(intake.router)
+    app.include_router(auth.router)
     return app
 
 

@@ -14,7 +14,9 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "OutboxEntry", "Report", "ReportEvent", "personal_columns"]
+__all__ = [
+    "AccessToken", "ApiKey", "AuditEntry", "Base", "OutboxEntry", "Report", "ReportEvent", "User", "personal_columns",
+]
 
 PERSONAL = {"personal": True}
 
@@ -109,3 +111,53 @@ def personal_columns() -> dict[str, list[str]]:
         table.name: [c.name for c in table.columns if c.info.get("personal")]
         for table in Base.metadata.sorted_tables
     }
+
+
+class User(Base):
+    """A person who signs in (operator, supervisor, auditor, police officer): password hashed with scrypt."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApiKey(Base):
+    """A service's or a police consumer's key: only its SHA-256 is stored; the key is shown once."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AccessToken(Base):
+    """A signed-in user's bearer token (OAuth2 password flow): only its SHA-256 is stored."""
+
+    __tablename__ = "access_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Who read or changed which report's personal fields, and when. Append-only: never updated."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    report_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    fields: Mapped[list[str]] = mapped_column(JSON)

@@ -161,3 +161,49 @@ def submit(
                 continue
             return Submitted(report, created=True)
     raise RuntimeError("could not store the report")  # pragma: no cover - three receipt collisions
+
+
+# --- reading a report, as a role may see it ---------------------------------------------------
+
+# the personal fields each role may read; the rest of the report (codes, times, province) anyone signed in may
+_VISIBLE: dict[str, frozenset[str]] = {
+    "operator": frozenset({"narrative", "explanation", "contact", "people_at_risk", "suspects", "commune", "reasons"}),
+    "supervisor": frozenset({"narrative", "explanation", "contact", "people_at_risk", "suspects", "commune", "reasons"}),
+    "police": frozenset({"narrative", "explanation", "contact", "people_at_risk", "suspects", "commune"}),
+    "auditor": frozenset(),
+    "service": frozenset(),
+}
+
+
+def view(report: Report, events: list[ReportEvent], cipher: FieldCipher, role: str) -> tuple[dict[str, object], list[str]]:
+    """The report as ``role`` may see it, and the personal fields that view contains (for the audit log).
+
+    Police see a contact only when the reporter agreed to share it with them."""
+    allowed = set(_VISIBLE.get(role, frozenset()))
+    if role == "police" and report.consent != "share_with_police":
+        allowed.discard("contact")
+    encrypted = {
+        "narrative": report.narrative_enc, "explanation": report.explanation_enc, "contact": report.contact_enc,
+        "people_at_risk": report.people_enc, "suspects": report.suspects_enc, "commune": report.commune_enc,
+    }
+    out: dict[str, object] = {
+        "id": report.id, "receipt_code": report.receipt_code, "channel": report.channel,
+        "received_at": report.received_at, "reporter_role": report.reporter_role, "consent": report.consent,
+        "province": report.province, "destination_country": report.destination_country, "urgency": report.urgency,
+        "urgency_rule": report.urgency_rule, "status": report.status, "indicators": report.indicators,
+    }
+    shown: list[str] = []
+    for name, token in encrypted.items():
+        if name in allowed and token is not None:
+            plain = cipher.decrypt(token)
+            out[name] = json.loads(plain) if name in ("people_at_risk", "suspects") else plain
+            shown.append(name)
+    reasons = "reasons" in allowed
+    out["history"] = [
+        {"at": e.at, "actor": e.actor, "kind": e.kind, "from_value": e.from_value, "to_value": e.to_value,
+         "reason": cipher.decrypt(e.reason_enc) if reasons and e.reason_enc else None}
+        for e in events
+    ]
+    if reasons and any(e.reason_enc for e in events):
+        shown.append("reasons")
+    return out, shown

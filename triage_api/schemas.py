@@ -130,3 +130,88 @@ class ReportAccepted(BaseModel):
     status: str
     received_at: datetime
     message_vi: str = Field(description="What to tell the person")
+
+
+class ReportEventPublic(BaseModel):
+    at: datetime
+    actor: str
+    kind: str
+    from_value: str | None
+    to_value: str | None
+    reason: str | None = Field(default=None, description="Shown to operators and supervisors only")
+
+
+class ReportPublic(BaseModel):
+    """A report as a role may see it: personal fields are null for roles that may not see them."""
+
+    id: str
+    receipt_code: str
+    channel: Channel
+    received_at: datetime
+    reporter_role: ReporterRole
+    consent: Consent
+    province: str | None
+    destination_country: str | None
+    urgency: Urgency
+    urgency_rule: str
+    status: str
+    indicators: list[dict[str, int | str]]
+    narrative: str | None = None
+    explanation: str | None = None
+    contact: str | None = None
+    people_at_risk: list[PersonAtRisk] | None = None
+    suspects: list[SuspectIdentifier] | None = None
+    commune: str | None = None
+    history: list[ReportEventPublic]
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: Literal["queued", "acknowledged", "in_progress", "resolved", "closed"]
+    reason: str | None = Field(default=None, max_length=1000, description="Required to close")
+
+
+class UrgencyChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: Urgency
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class ReceiptStatus(BaseModel):
+    receipt_code: str
+    status: str
+    updated_at: datetime
+    message_vi: str
+
+
+class TokenPublic(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class IntakePull(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    consumer: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    count: int = Field(default=20, ge=1, le=100)
+
+
+class IntakeEntry(BaseModel):
+    entry_id: str
+    report_id: str
+    urgency: Urgency
+    province: str
+    indicators: list[str]
+    channel: str
+    consent: str
+    received_at: str
+
+
+class IntakeAck(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    consumer: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    entry_ids: list[str] = Field(min_length=1, max_length=100)

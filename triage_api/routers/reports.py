@@ -1,15 +1,32 @@
-"""``POST /v1/reports``: take in a report, answer at once with a receipt code, queue it for the police."""
+"""Reports: ``POST /v1/reports`` takes one in (anyone; a receipt code at once), ``GET /v1/reports/{id}``
+shows it as the caller's role may see it (audited), ``…/status`` and ``…/urgency`` change it, and
+``GET /v1/receipts/{code}`` tells the person holding a receipt code where it stands."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
+from sqlalchemy import select
 
+from triage_api import receipt
+from triage_api.audit import record
+from triage_api.auth import Principal
+from triage_api.deps import require
 from triage_api.engine.validate import check_text
 from triage_api.errors import ProblemError
-from triage_api.reports import ReportRefused, submit
-from triage_api.schemas import Problem, ReportAccepted, ReportCreate
+from triage_api.lifecycle import LifecycleError, move, override_urgency
+from triage_api.models import Report, ReportEvent
+from triage_api.reports import ReportRefused, submit, view
+from triage_api.schemas import (
+    Problem,
+    ReceiptStatus,
+    ReportAccepted,
+    ReportCreate,
+    ReportPublic,
+    StatusChange,
+    UrgencyChange,
+)
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 
@@ -65,3 +82,82 @@ def post_report(
         status=report.status, received_at=report.received_at,
         message_vi=_RECEIVED_VI.format(code=report.receipt_code),
     )
+
+
+@router.get("/reports/{report_id}", response_model=ReportPublic,
+            responses={401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}})
+def get_report(
+    report_id: str, request: Request,
+    principal: Annotated[Principal, Depends(require("operator", "supervisor", "police", "auditor"))],
+) -> ReportPublic:
+    state = request.app.state
+    with state.sessions() as session:
+        report = session.get(Report, report_id)
+        if report is None:
+            raise ProblemError(404, "report_not_found", "Không tìm thấy báo cáo.", "No such report.")
+        events = list(session.scalars(select(ReportEvent).where(ReportEvent.report_id == report_id).order_by(ReportEvent.id)))
+    body, shown = view(report, events, state.cipher, principal.role)
+    if shown:  # every read of personal fields is written down before they leave
+        record(state.sessions, principal, "read", report_id, shown)
+    return ReportPublic.model_validate(body)
+
+
+def _lifecycle_problem(error: LifecycleError) -> ProblemError:
+    status_code = 404 if error.code == "report_not_found" else 409 if error.code == "invalid_transition" else 422
+    return ProblemError(status_code, error.code, error.vi, error.en)
+
+
+@router.post("/reports/{report_id}/status", response_model=ReportPublic,
+             responses={401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem}})
+def change_status(
+    report_id: str, change: StatusChange, request: Request,
+    principal: Annotated[Principal, Depends(require("operator", "supervisor", "police"))],
+) -> ReportPublic:
+    state = request.app.state
+    try:
+        move(state.sessions, state.cipher, report_id, change.to, actor=principal.name, reason=change.reason)
+    except LifecycleError as error:
+        raise _lifecycle_problem(error) from None
+    record(state.sessions, principal, f"status:{change.to}", report_id, ["reasons"] if change.reason else [])
+    return get_report(report_id, request, principal)
+
+
+@router.post("/reports/{report_id}/urgency", response_model=ReportPublic,
+             responses={401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}})
+def change_urgency(
+    report_id: str, change: UrgencyChange, request: Request,
+    principal: Annotated[Principal, Depends(require("operator", "supervisor"))],
+) -> ReportPublic:
+    state = request.app.state
+    try:
+        override_urgency(state.sessions, state.cipher, report_id, change.to, actor=principal.name, reason=change.reason)
+    except LifecycleError as error:
+        raise _lifecycle_problem(error) from None
+    record(state.sessions, principal, "urgency", report_id, ["reasons"])
+    return get_report(report_id, request, principal)
+
+
+_STATUS_VI = {
+    "received": "Tin báo đã được tiếp nhận.",
+    "queued": "Tin báo đã được chuyển tới bộ phận tiếp nhận của công an.",
+    "acknowledged": "Công an đã nhận tin báo.",
+    "in_progress": "Tin báo đang được xác minh, xử lý.",
+    "resolved": "Tin báo đã được xử lý xong.",
+    "closed": "Tin báo đã được đóng.",
+}
+
+
+@router.get("/receipts/{code}", response_model=ReceiptStatus, responses={404: {"model": Problem}})
+def receipt_status(code: str, request: Request) -> ReceiptStatus:
+    """Where a report stands, for the person holding its receipt code: the status only, nothing else."""
+    canonical = receipt.normalise(code)
+    not_found = ProblemError(404, "receipt_not_found", "Không tìm thấy mã tiếp nhận này. Vui lòng kiểm tra lại.",
+                             "No report has this receipt code. Please check it.")
+    if canonical is None or not receipt.is_valid(canonical):
+        raise not_found
+    with request.app.state.sessions() as session:
+        report = session.scalars(select(Report).where(Report.receipt_code == canonical)).one_or_none()
+    if report is None:
+        raise not_found
+    return ReceiptStatus(receipt_code=canonical, status=report.status, updated_at=report.updated_at,
+                         message_vi=_STATUS_VI.get(report.status, ""))
