@@ -46,7 +46,11 @@ def problem_response(status: int, code: str, vi: str | None = None, en: str | No
 
 async def _problem(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    return problem_response(exc.status, exc.code, exc.vi, exc.en)
+    response = problem_response(exc.status, exc.code, exc.vi, exc.en)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 async def _validation(_: Request, exc: Exception) -> JSONResponse:

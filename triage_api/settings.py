@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     )
     data_key_file: Path = Field(default=Path("var/data.keys"), description="Used (and created) when data_keys is unset")
     relay_interval_s: float = Field(default=0.2, gt=0, description="How often the outbox relay looks for new rows")
+    reports_per_minute: int = Field(default=30, ge=1, description="Reports one client may submit a minute")
+    reads_per_minute: int = Field(default=600, ge=1, description="Other report and intake calls one client may make a minute")
+    retention_days: int = Field(default=365, ge=1, description="Narratives and contacts are erased this long after closure")
 
 
 @lru_cache(maxsize=1)

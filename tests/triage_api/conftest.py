@@ -9,11 +9,12 @@ from triage_api.main import create_app
 from triage_api.settings import Settings
 
 
-def settings_for(database_url: str, redis_url: str | None = None) -> Settings:
-    return Settings(
-        database_url=database_url, redis_url=redis_url, data_keys=SecretStr(Fernet.generate_key().decode()),
-        relay_interval_s=0.05,
-    )
+def settings_for(database_url: str, redis_url: str | None = None, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url, "redis_url": redis_url, "data_keys": SecretStr(Fernet.generate_key().decode()),
+        "relay_interval_s": 0.05, "reports_per_minute": 10_000, "reads_per_minute": 10_000,
+    }
+    return Settings(**{**values, **overrides})  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

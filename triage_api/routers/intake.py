@@ -17,9 +17,10 @@ from triage_api.errors import ProblemError
 from triage_api.intake import GROUP, ensure_group
 from triage_api.lifecycle import LifecycleError, move
 from triage_api.outbox import STREAM
+from triage_api.ratelimit import limit
 from triage_api.schemas import IntakeAck, IntakeEntry, IntakePull, Problem
 
-router = APIRouter(prefix="/v1/intake", tags=["intake"])
+router = APIRouter(prefix="/v1/intake", tags=["intake"], dependencies=[Depends(limit("intake", "reads_per_minute"))])
 CLAIM_IDLE_MS = 30_000
 _UNAVAILABLE = ProblemError(503, "intake_unavailable", "Hàng đợi tiếp nhận tạm thời không truy cập được. Thử lại sau ít phút.",
                             "The intake queue is unreachable for now. Retry in a few minutes.")

@@ -17,6 +17,7 @@ from triage_api.engine.validate import check_text
 from triage_api.errors import ProblemError
 from triage_api.lifecycle import LifecycleError, move, override_urgency
 from triage_api.models import Report, ReportEvent
+from triage_api.ratelimit import limit
 from triage_api.reports import ReportRefused, submit, view
 from triage_api.schemas import (
     Problem,
@@ -29,6 +30,8 @@ from triage_api.schemas import (
 )
 
 router = APIRouter(prefix="/v1", tags=["reports"])
+_SUBMIT_LIMIT = Depends(limit("submit", "reports_per_minute"))
+_READ_LIMIT = Depends(limit("read", "reads_per_minute"))
 
 _RECEIVED_VI = (
     "Chúng tôi đã nhận tin báo của bạn. Mã tiếp nhận: {code} — hãy ghi lại để hỏi tiến độ. "
@@ -56,6 +59,7 @@ def _key(value: str | None) -> str:
     "/reports",
     status_code=status.HTTP_201_CREATED,
     response_model=ReportAccepted,
+    dependencies=[_SUBMIT_LIMIT],
     responses={200: {"model": ReportAccepted, "description": "The same submission again: the report it created"},
                400: {"model": Problem}, 409: {"model": Problem}, 413: {"model": Problem}, 422: {"model": Problem}},
 )
@@ -84,7 +88,7 @@ def post_report(
     )
 
 
-@router.get("/reports/{report_id}", response_model=ReportPublic,
+@router.get("/reports/{report_id}", response_model=ReportPublic, dependencies=[_READ_LIMIT],
             responses={401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}})
 def get_report(
     report_id: str, request: Request,
@@ -107,7 +111,7 @@ def _lifecycle_problem(error: LifecycleError) -> ProblemError:
     return ProblemError(status_code, error.code, error.vi, error.en)
 
 
-@router.post("/reports/{report_id}/status", response_model=ReportPublic,
+@router.post("/reports/{report_id}/status", response_model=ReportPublic, dependencies=[_READ_LIMIT],
              responses={401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem}})
 def change_status(
     report_id: str, change: StatusChange, request: Request,
@@ -122,7 +126,7 @@ def change_status(
     return get_report(report_id, request, principal)
 
 
-@router.post("/reports/{report_id}/urgency", response_model=ReportPublic,
+@router.post("/reports/{report_id}/urgency", response_model=ReportPublic, dependencies=[_READ_LIMIT],
              responses={401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}})
 def change_urgency(
     report_id: str, change: UrgencyChange, request: Request,
@@ -147,7 +151,7 @@ _STATUS_VI = {
 }
 
 
-@router.get("/receipts/{code}", response_model=ReceiptStatus, responses={404: {"model": Problem}})
+@router.get("/receipts/{code}", response_model=ReceiptStatus, dependencies=[_READ_LIMIT], responses={404: {"model": Problem}})
 def receipt_status(code: str, request: Request) -> ReceiptStatus:
     """Where a report stands, for the person holding its receipt code: the status only, nothing else."""
     canonical = receipt.normalise(code)

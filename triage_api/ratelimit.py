@@ -1,0 +1,70 @@
+"""Per-client rate limits: a sliding window per client and route group, in the process's memory.
+
+A client is its credential (hashed) when it sends one, else its address. Over the limit, the answer
+is 429 with ``Retry-After``. Limits are per API process: behind several workers the effective limit
+is that many times higher (a shared Redis window is the next step when that matters).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from fastapi import Request
+
+from triage_api.errors import ProblemError
+
+__all__ = ["RateLimited", "limit"]
+
+
+class RateLimited(ProblemError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(429, "rate_limited", "Bạn gửi quá nhiều yêu cầu. Vui lòng thử lại sau ít phút. Nếu khẩn cấp, gọi 113.",
+                         "Too many requests. Please retry in a few minutes. In an emergency call 113.")
+        self.retry_after = retry_after
+
+
+class _Window:
+    def __init__(self) -> None:
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, client: str, per_minute: int, now: float) -> int | None:
+        """Record a request; the seconds to wait when over the limit, else None."""
+        with self._lock:
+            hits = self._hits.setdefault(client, deque())
+            while hits and hits[0] <= now - 60:
+                hits.popleft()
+            if len(hits) >= per_minute:
+                return int(hits[0] + 60 - now) + 1
+            hits.append(now)
+            if len(self._hits) > 100_000:  # forget idle clients rather than grow without bound
+                for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - 60]:
+                    del self._hits[key]
+            return None
+
+
+def _client(request: Request) -> str:
+    credential = request.headers.get("authorization")
+    if credential:
+        return "c:" + hashlib.sha256(credential.encode()).hexdigest()[:32]
+    return "a:" + (request.client.host if request.client else "unknown")
+
+
+def limit(group: str, setting: str) -> Callable[[Request], None]:
+    """A dependency: at most ``settings.<setting>`` requests a minute per client for this route group.
+    The window belongs to the application (``app.state``), so two apps in one process never share it."""
+
+    def dependency(request: Request) -> None:
+        state = request.app.state
+        per_minute = int(getattr(state.settings, setting))
+        windows: dict[str, _Window] = state.rate_windows  # made by create_app
+        window = windows.setdefault(group, _Window())
+        wait = window.hit(_client(request), per_minute, time.monotonic())
+        if wait is not None:
+            raise RateLimited(wait)
+
+    return dependency
