@@ -1,4 +1,4 @@
-"""Command line: ``python -m triage_api classify|evaluate|bench|relay|consume|add-user|add-key|rotate-keys``.
+"""Command line: ``python -m triage_api classify|evaluate|bench|relay|consume|add-user|add-key|rotate-keys|retention``.
 
 ``classify`` is the batch contract: JSON lines ``{"id", "text"}`` on stdin, one JSON line
 ``{"id", "urgency", "indicators": [codes], "province"}`` per input on stdout.
@@ -31,9 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         admin.add_argument("--name", required=True)
         admin.add_argument("--role", required=True, choices=["operator", "supervisor", "police", "auditor", "service"])
     sub.add_parser("rotate-keys", help="re-encrypt every personal field under the newest of TRIAGE_DATA_KEYS")
+    sub.add_parser("retention", help="erase personal fields of reports finished more than TRIAGE_RETENTION_DAYS ago")
     args = parser.parse_args(argv)
 
-    if args.command in ("add-user", "add-key", "rotate-keys"):
+    if args.command in ("add-user", "add-key", "rotate-keys", "retention"):
         from triage_api.admin import run_admin
 
         return run_admin(args.command, get_settings(), name=getattr(args, "name", None), role=getattr(args, "role", None))

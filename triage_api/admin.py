@@ -1,4 +1,5 @@
-"""Administration commands: add a user or an API key, re-encrypt personal fields under the newest key."""
+"""Administration commands: add a user or an API key, re-encrypt personal fields under the newest key,
+erase what the retention period has run out on."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from triage_api.auth import Role, create_api_key, create_user
 from triage_api.crypto import FieldCipher
 from triage_api.models import Base
 from triage_api.resources import open_resources
+from triage_api.retention import erase_expired
 from triage_api.settings import Settings
 
 __all__ = ["rotate_keys", "run_admin"]
@@ -47,6 +49,8 @@ def run_admin(command: str, settings: Settings, *, name: str | None = None, role
             assert name and role
             role_: Role = role  # type: ignore[assignment]
             print(create_api_key(resources.sessions, name, role_))
+        elif command == "retention":
+            print(f"{erase_expired(resources.sessions, retention_days=settings.retention_days)} reports erased")
         elif command == "rotate-keys":
             print(f"{rotate_keys(resources.sessions, resources.cipher)} values re-encrypted under the newest key")
         return 0
