@@ -15,7 +15,7 @@ from triage_api.errors import install_error_handlers
 from triage_api.limits import BodySizeLimit
 from triage_api.outbox import Relay
 from triage_api.resources import open_resources
-from triage_api.routers import auth, health, intake, reports, triage
+from triage_api.routers import auth, health, intake, reports, stats, triage
 from triage_api.settings import Settings, get_settings
 
 __all__ = ["app", "create_app"]
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(intake.router)
     app.include_router(auth.router)
+    app.include_router(stats.router)
     return app
 
 
