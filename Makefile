@@ -16,7 +16,7 @@ PY_RASA := $(VENV_RASA)/bin/python
 API_HOST ?= 127.0.0.1
 API_PORT ?= 8000
 
-.PHONY: help setup run test lint eval-triage bench-triage lock clean
+.PHONY: help setup run test lint eval-triage bench-triage bench-intake lock clean
 
 help: ## List every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -57,6 +57,9 @@ eval-triage: $(VENV)/.installed ## Accuracy of the triage engine on the labelled
 
 bench-triage: $(VENV)/.installed ## Speed of the triage engine: in-process p50/p95/max and batch CLI throughput
 	$(PY) -m triage_api bench
+
+bench-intake: $(VENV)/.installed ## Report intake rate and p50/p95 latency on PostgreSQL + Redis, with the Redis ceiling
+	$(PY) -m triage_api bench-intake
 
 lock: ## Re-pin requirements/*.txt from requirements/*.in (needs the registries)
 	rm -rf /tmp/lock-api /tmp/lock-rasa

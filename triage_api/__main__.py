@@ -22,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--errors", dest="show_errors", action="store_true", help="list the messages it gets wrong (ids only)")
     bench = sub.add_parser("bench", help="speed: in-process latency and batch CLI throughput")
     bench.add_argument("--messages", type=int, default=2000, help="messages for the batch CLI run")
+    bench_intake = sub.add_parser("bench-intake", help="report intake rate and latency on PostgreSQL + Redis")
+    bench_intake.add_argument("--reports", type=int, default=2000)
+    bench_intake.add_argument("--concurrency", type=int, default=16)
+    bench_intake.add_argument("--workers", type=int, default=2)
     sub.add_parser("relay", help="publish the outbox to the intake stream until interrupted")
     consume = sub.add_parser("consume", help="reference police consumer: acknowledge entries, print them as JSON lines")
     consume.add_argument("--name", required=True, help="this consumer's unique name in the group")
@@ -34,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("retention", help="erase personal fields of reports finished more than TRIAGE_RETENTION_DAYS ago")
     args = parser.parse_args(argv)
 
+    if args.command == "bench-intake":
+        from triage_api.bench_intake import main as run_bench_intake
+
+        return run_bench_intake(reports=args.reports, concurrency=args.concurrency, workers=args.workers)
     if args.command in ("add-user", "add-key", "rotate-keys", "retention"):
         from triage_api.admin import run_admin
 
