@@ -4,6 +4,7 @@ shows it as the caller's role may see it (audited), ``…/status`` and ``…/urg
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
@@ -106,9 +107,16 @@ def get_report(
     return ReportPublic.model_validate(body)
 
 
-def _lifecycle_problem(error: LifecycleError) -> ProblemError:
-    status_code = 404 if error.code == "report_not_found" else 409 if error.code == "invalid_transition" else 422
-    return ProblemError(status_code, error.code, error.vi, error.en)
+def _changed(request: Request, principal: Principal, report_id: str, action: str, fields: list[str],
+             change: Callable[[], object]) -> ReportPublic:
+    """Apply a lifecycle change, audit it, and answer with the report as the caller may now see it."""
+    try:
+        change()
+    except LifecycleError as error:
+        status_code = 404 if error.code == "report_not_found" else 409 if error.code == "invalid_transition" else 422
+        raise ProblemError(status_code, error.code, error.vi, error.en) from None
+    record(request.app.state.sessions, principal, action, report_id, fields)
+    return get_report(report_id, request, principal)
 
 
 @router.post("/reports/{report_id}/status", response_model=ReportPublic, dependencies=[_READ_LIMIT],
@@ -118,12 +126,8 @@ def change_status(
     principal: Annotated[Principal, Depends(require("operator", "supervisor", "police"))],
 ) -> ReportPublic:
     state = request.app.state
-    try:
-        move(state.sessions, state.cipher, report_id, change.to, actor=principal.name, reason=change.reason)
-    except LifecycleError as error:
-        raise _lifecycle_problem(error) from None
-    record(state.sessions, principal, f"status:{change.to}", report_id, ["reasons"] if change.reason else [])
-    return get_report(report_id, request, principal)
+    return _changed(request, principal, report_id, f"status:{change.to}", ["reasons"] if change.reason else [],
+                    lambda: move(state.sessions, state.cipher, report_id, change.to, actor=principal.name, reason=change.reason))
 
 
 @router.post("/reports/{report_id}/urgency", response_model=ReportPublic, dependencies=[_READ_LIMIT],
@@ -133,12 +137,9 @@ def change_urgency(
     principal: Annotated[Principal, Depends(require("operator", "supervisor"))],
 ) -> ReportPublic:
     state = request.app.state
-    try:
-        override_urgency(state.sessions, state.cipher, report_id, change.to, actor=principal.name, reason=change.reason)
-    except LifecycleError as error:
-        raise _lifecycle_problem(error) from None
-    record(state.sessions, principal, "urgency", report_id, ["reasons"])
-    return get_report(report_id, request, principal)
+    return _changed(request, principal, report_id, "urgency", ["reasons"],
+                    lambda: override_urgency(state.sessions, state.cipher, report_id, change.to, actor=principal.name,
+                                             reason=change.reason))
 
 
 _STATUS_VI = {
