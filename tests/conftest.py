@@ -1,3 +1,4 @@
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -6,8 +7,7 @@ import redis
 from sqlalchemy import text
 
 from tests.services import RedisServer, postgres_url
-from triage_api.db import connect
-from triage_api.models import Base
+from triage_api.db import connect, with_search_path
 
 
 @pytest.fixture(scope="session")
@@ -43,14 +43,18 @@ def clean_redis(redis_url: str) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database of each kind (the PostgreSQL one has this project's tables dropped first)."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind; on PostgreSQL a schema of this test's own, dropped afterwards,
+    so tests (and a benchmark) running at once on one server never see each other's rows."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'reports.sqlite3'}"
+        yield f"sqlite:///{tmp_path / 'reports.sqlite3'}"
+        return
     url = postgres_url()
-    engine = connect(url)
-    with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-    return url
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = connect(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield with_search_path(url, schema)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()

@@ -1,8 +1,8 @@
 """``make bench-intake``: sustained report intake against PostgreSQL + Redis, next to Redis's own ceiling.
 
 Starts the API as ``make run`` would (uvicorn, ``--workers`` processes, each with its outbox relay)
-on PostgreSQL (``BENCH_DATABASE_URL``, default the local ``test`` database — this project's tables
-are dropped first) and Redis (``REDIS_URL``, else a private redis-server), then:
+on PostgreSQL (``BENCH_DATABASE_URL``, default the local ``test`` database, in a schema
+``bench_intake`` of its own, made afresh) and Redis (``REDIS_URL``, else a private redis-server), then:
 
 1. the Redis ceiling: single-client XADD of a stream entry like ours, entries per second;
 2. ``POST /v1/reports`` from ``--concurrency`` clients for ``--reports`` reports: reports per second
@@ -28,9 +28,8 @@ import redis
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from triage_api.db import connect
+from triage_api.db import connect, with_search_path
 from triage_api.devservices import RedisServer, free_port
-from triage_api.models import Base
 from triage_api.outbox import STREAM
 
 __all__ = ["main"]
@@ -94,12 +93,13 @@ async def _load(url: str, reports: int, concurrency: int) -> tuple[list[float], 
 
 
 def main(*, reports: int = 2000, concurrency: int = 16, workers: int = 2) -> int:
-    database = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    engine = connect(database)
-    with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    server_url = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    engine = connect(server_url)
+    with engine.begin() as conn:  # a schema of its own, made afresh: nothing else in the database is touched
+        conn.execute(text("DROP SCHEMA IF EXISTS bench_intake CASCADE"))
+        conn.execute(text("CREATE SCHEMA bench_intake"))
     engine.dispose()
+    database = with_search_path(server_url, "bench_intake")
     own: RedisServer | None = None
     redis_url = os.environ.get("REDIS_URL")
     tmp = tempfile.TemporaryDirectory()
@@ -127,8 +127,13 @@ def main(*, reports: int = 2000, concurrency: int = 16, workers: int = 2) -> int
                 time.sleep(0.1)
         time.sleep(5)  # the first worker answers while the others still load their models
         ceiling = _redis_ceiling(client)
-        asyncio.run(_load(url, min(200, reports), concurrency))  # warm every worker up
-        client.delete(STREAM, *client.keys("intake:published:*"))
+        warm = min(200, reports)
+        asyncio.run(_load(url, warm, concurrency))  # warm every worker up
+        for _ in range(300):  # let the relay publish the warm-up reports before the measured run
+            if client.xlen(STREAM) >= warm:
+                break
+            time.sleep(0.1)
+        client.delete(STREAM)
         latencies, elapsed, errors = asyncio.run(_load(url, reports, concurrency))
         rate = reports / elapsed
         published_by = time.perf_counter()
@@ -143,6 +148,9 @@ def main(*, reports: int = 2000, concurrency: int = 16, workers: int = 2) -> int
         if own is not None:
             own.stop()
         tmp.cleanup()
+    if not latencies:
+        print("no report was accepted: is the API starting? (see its output above)")
+        return 1
     print(f"intake benchmark: {workers} API workers, {concurrency} concurrent clients, {reports} reports, "
           f"PostgreSQL + Redis, {os.cpu_count()} cores")
     print(f"  Redis ceiling (single-client XADD):   {ceiling:8.0f} entries/s")

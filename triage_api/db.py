@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["connect", "migrate", "session_maker"]
+__all__ = ["connect", "migrate", "session_maker", "with_search_path"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -32,6 +32,12 @@ def connect(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """A PostgreSQL URL whose connections work in ``schema`` (tests and benchmarks keep to their own)."""
+    parsed = make_url(url)
+    return parsed.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -15,7 +15,7 @@ import threading
 from datetime import UTC, datetime
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage_api.models import OutboxEntry, Report, ReportEvent
@@ -41,37 +41,53 @@ return id
 
 
 def publish_pending(sessions: sessionmaker[Session], client: redis.Redis, *, batch: int = 200) -> int:
-    """Publish up to ``batch`` waiting rows; returns how many went out. Raises when Redis fails."""
+    """Publish up to ``batch`` waiting rows; returns how many went out. Raises when Redis fails.
+
+    One Redis round trip per batch (the scripts go in one pipeline), and three statements to mark the
+    rows, move their reports from «received» to «queued» and record that step in their history."""
     script = client.register_script(_PUBLISH_ONCE)
     with sessions() as session:
-        rows = session.scalars(
-            select(OutboxEntry)
+        rows = session.execute(
+            select(OutboxEntry.id, OutboxEntry.report_id, OutboxEntry.payload)
             .where(OutboxEntry.published_at.is_(None))
             .order_by(OutboxEntry.id)
             .limit(batch)
             .with_for_update(skip_locked=True)
         ).all()
-        published = 0
+        if not rows:
+            return 0
+        pipe = client.pipeline(transaction=False)
+        for row in rows:
+            fields = [part for pair in sorted(row.payload.items()) for part in pair]
+            script(keys=[STREAM, MARKER_PREFIX + row.report_id], args=[MARKER_TTL_S, STREAM_MAXLEN, *fields], client=pipe)
         try:
-            for row in rows:
-                fields = [part for pair in sorted(row.payload.items()) for part in pair]
-                script(keys=[STREAM, MARKER_PREFIX + row.report_id], args=[MARKER_TTL_S, STREAM_MAXLEN, *fields])
-                now = datetime.now(UTC)
-                row.published_at = now
-                report = session.get(Report, row.report_id)
-                if report is not None and report.status == "received":
-                    report.status, report.updated_at = "queued", now
-                    session.add(ReportEvent(report_id=report.id, at=now, actor=ACTOR, kind="status",
-                                            from_value="received", to_value="queued"))
-                published += 1
+            results = pipe.execute(raise_on_error=False)
         except redis.RedisError as exc:
-            failed = rows[published]
-            failed.attempts += 1
-            failed.last_error = type(exc).__name__
-            session.commit()  # keep what did go out, and the attempt
-            raise
-        session.commit()
-        return published
+            results = [exc] * len(rows)
+        sent = [row for row, result in zip(rows, results, strict=True) if not isinstance(result, Exception)]
+        failed = [row for row, result in zip(rows, results, strict=True) if isinstance(result, Exception)]
+        now = datetime.now(UTC)
+        if sent:
+            sent_ids = [row.id for row in sent]
+            report_ids = [row.report_id for row in sent]
+            session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(sent_ids)).values(published_at=now))
+            queued = session.scalars(
+                select(Report.id).where(Report.id.in_(report_ids), Report.status == "received")
+            ).all()
+            if queued:
+                session.execute(update(Report).where(Report.id.in_(queued)).values(status="queued", updated_at=now))
+                session.execute(insert(ReportEvent), [
+                    {"report_id": rid, "at": now, "actor": ACTOR, "kind": "status", "from_value": "received",
+                     "to_value": "queued"} for rid in queued
+                ])
+        if failed:
+            error = next(r for r in results if isinstance(r, Exception))
+            session.execute(update(OutboxEntry).where(OutboxEntry.id == failed[0].id)
+                            .values(attempts=OutboxEntry.attempts + 1, last_error=type(error).__name__))
+        session.commit()  # keep what did go out, and the attempt
+        if failed:
+            raise error if isinstance(error, redis.RedisError) else redis.RedisError(type(error).__name__)
+        return len(sent)
 
 
 class Relay:

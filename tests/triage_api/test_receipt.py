@@ -6,8 +6,8 @@ from triage_api import receipt
 
 
 def test_codes_are_unique_and_well_formed() -> None:
-    codes = {receipt.new_code() for _ in range(20_000)}
-    assert len(codes) == 20_000
+    codes = {receipt.new_code() for _ in range(2_000)}  # a repeat here has a chance of 1 in 40,000
+    assert len(codes) == 2_000
     assert all(len(c) == 10 and c[4] == "-" and set(c.replace("-", "")) <= set(receipt.ALPHABET) for c in codes)
     assert all(receipt.is_valid(c) for c in codes)
 
@@ -32,3 +32,19 @@ def test_codes_read_back_in_any_reasonable_form() -> None:
     for typed in (code, code.lower(), code.replace("-", ""), " ".join(code.replace("-", ""))):
         assert receipt.normalise(typed) == code
     assert receipt.normalise("ABC") is None and receipt.normalise("OOOO-OOOOO") is None
+
+
+def test_a_code_drawn_twice_gets_a_new_one_not_a_lost_report(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from tests.triage_api.test_outbox import CIPHER, sessions_for
+    from triage_api import reports
+    from triage_api.schemas import ReportCreate
+
+    sessions = sessions_for(f"sqlite:///{tmp_path}/r.sqlite3")
+    drawn = iter(["AAAA-AAAAA", "AAAA-AAAAA", "CCCC-CCCCC"])
+    monkeypatch.setattr(reports.receipt, "new_code", lambda: next(drawn))
+    body = ReportCreate(channel="web", consent="anonymous", narrative="em bị nhốt")
+    first = reports.submit(sessions, CIPHER, body, str(uuid.uuid4())).report
+    second = reports.submit(sessions, CIPHER, body, str(uuid.uuid4())).report
+    assert (first.receipt_code, second.receipt_code) == ("AAAA-AAAAA", "CCCC-CCCCC") and first.id != second.id
