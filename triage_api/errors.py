@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from triage_api.engine.validate import TextProblem
@@ -24,6 +25,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "method_not_allowed": ("Phương thức không được hỗ trợ.", "Method not allowed."),
     "unsupported_media_type": ("Cần gửi dữ liệu dạng application/json.", "Send application/json."),
     "internal_error": ("Hệ thống gặp lỗi. Nếu khẩn cấp, hãy gọi 113 hoặc 111.", "Internal error. In an emergency call 113 or 111."),
+    "storage_unavailable": (
+        "Hệ thống tạm thời không lưu được tin báo. Vui lòng thử lại sau ít phút. Nếu khẩn cấp, hãy gọi ngay 113 hoặc 111.",
+        "Reports cannot be stored right now. Please retry in a few minutes. In an emergency call 113 or 111.",
+    ),
 }
 
 
@@ -70,6 +75,14 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, code)
 
 
+async def _storage(request: Request, exc: Exception) -> JSONResponse:
+    # the database is down or refuses writes: say so (503, retry) rather than 500; log only the kind
+    log.error("database unavailable: %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    response = problem_response(503, "storage_unavailable")
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # Log the kind of failure and where, never the request body or the exception's message
     # (it may quote the text).
@@ -81,4 +94,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(OperationalError, _storage)
     app.add_exception_handler(Exception, _unexpected)

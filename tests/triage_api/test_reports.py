@@ -143,3 +143,16 @@ def test_migrations_build_exactly_the_models(tmp_path: Any) -> None:
     assert diff == []
     assert (MIGRATIONS / "versions").is_dir()
     create_engine("sqlite://").dispose()
+
+
+def test_a_database_that_goes_away_is_a_503_that_says_what_to_do(tmp_path: Any) -> None:
+    from tests.triage_api.conftest import settings_for
+    from triage_api.db import session_maker
+    from triage_api.main import create_app
+
+    with TestClient(create_app(settings_for(f"sqlite:///{tmp_path / 'r.sqlite3'}")), raise_server_exceptions=False) as client:
+        # the database server disappears after start-up: nothing listens on port 1
+        client.app.state.sessions = session_maker(connect("postgresql://nobody@127.0.0.1:1/gone"))  # type: ignore[attr-defined]
+        r = post(client, report())
+    assert r.status_code == 503 and r.json()["code"] == "storage_unavailable" and "113" in r.json()["message_vi"]
+    assert r.headers["Retry-After"] and SECRET_NAME not in r.text and SECRET_PHONE not in r.text
