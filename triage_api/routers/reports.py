@@ -36,7 +36,8 @@ _READ_LIMIT = Depends(limit("read", "reads_per_minute"))
 
 _RECEIVED_VI = (
     "Chúng tôi đã nhận tin báo của bạn. Mã tiếp nhận: {code} — hãy ghi lại để hỏi tiến độ. "
-    "Nếu có người đang gặp nguy hiểm, hãy gọi ngay 113 (công an) hoặc 111 (tổng đài bảo vệ trẻ em, miễn phí)."
+    "Nếu có người đang gặp nguy hiểm, hãy gọi ngay 113 (công an). Cần tư vấn, hỗ trợ: gọi 111, "
+    "đường dây nóng quốc gia phòng, chống mua bán người (miễn phí, 24/7)."
 )
 
 
