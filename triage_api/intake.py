@@ -22,7 +22,7 @@ import redis
 
 from triage_api.outbox import STREAM
 
-__all__ = ["DEAD_LETTER", "GROUP", "Consumer", "Entry", "ensure_group"]
+__all__ = ["DEAD_LETTER", "GROUP", "Consumer", "Entry", "claim_stale", "ensure_group", "read_new"]
 
 log = logging.getLogger("triage_api.intake")
 
@@ -53,6 +53,18 @@ def _entries(raw: Any) -> list[Entry]:
     ]
 
 
+def claim_stale(client: redis.Redis, consumer: str, *, idle_ms: int, count: int) -> list[Entry]:
+    """Take over entries another consumer read but left unacknowledged for ``idle_ms``."""
+    reply: Any = client.xautoclaim(STREAM, GROUP, consumer, min_idle_time=idle_ms, start_id="0-0", count=count)
+    return _entries(reply[1])  # [next start, claimed entries, deleted ids]
+
+
+def read_new(client: redis.Redis, consumer: str, *, count: int, block_ms: int | None = None) -> list[Entry]:
+    """Entries never delivered to the group before."""
+    raw: Any = client.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=count, block=block_ms)
+    return [entry for stream_reply in raw or [] for entry in _entries(stream_reply[1])]  # [[stream, entries]]
+
+
 class Consumer:
     """One member of the police consumer group; ``handle`` raising means "not done, deliver again"."""
 
@@ -74,11 +86,8 @@ class Consumer:
 
     def poll(self) -> int:
         """One round: take over stale entries, then read new ones; returns how many were handled."""
-        done = self._process(self._claim())
-        raw: Any = self.client.xreadgroup(GROUP, self.name, {STREAM: ">"}, count=self.batch, block=self.block_ms)
-        for stream_reply in raw or []:  # [[stream name, [[id, fields], …]]]
-            done += self._process(_entries(stream_reply[1]))
-        return done
+        done = self._process(claim_stale(self.client, self.name, idle_ms=self.claim_idle_ms, count=self.batch))
+        return done + self._process(read_new(self.client, self.name, count=self.batch, block_ms=self.block_ms))
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -87,12 +96,6 @@ class Consumer:
             except redis.RedisError as exc:
                 log.warning("intake stream unreachable (%s); retrying", type(exc).__name__)
                 stop.wait(1.0)
-
-    def _claim(self) -> list[Entry]:
-        reply: Any = self.client.xautoclaim(
-            STREAM, GROUP, self.name, min_idle_time=self.claim_idle_ms, start_id="0-0", count=self.batch
-        )
-        return _entries(reply[1])  # [next start, claimed entries, deleted ids]
 
     def _deliveries(self, entry_id: str) -> int:
         info = self.client.xpending_range(STREAM, GROUP, min=entry_id, max=entry_id, count=1)

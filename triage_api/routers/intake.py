@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from triage_api.auth import Principal
 from triage_api.deps import require
 from triage_api.errors import ProblemError
-from triage_api.intake import GROUP, ensure_group
+from triage_api.intake import GROUP, Entry, claim_stale, ensure_group, read_new
 from triage_api.lifecycle import LifecycleError, move
 from triage_api.outbox import STREAM
 from triage_api.ratelimit import limit
@@ -33,9 +33,9 @@ def _client(request: Request) -> redis.Redis:
     return client
 
 
-def _entry(entry_id: bytes, fields: dict[bytes, bytes]) -> IntakeEntry:
-    f = {k.decode(): v.decode() for k, v in fields.items()}
-    return IntakeEntry(entry_id=entry_id.decode(), report_id=f["report_id"], urgency=f["urgency"],  # type: ignore[arg-type]
+def _public(entry: Entry) -> IntakeEntry:
+    f = entry.fields
+    return IntakeEntry(entry_id=entry.id, report_id=f["report_id"], urgency=f["urgency"],  # type: ignore[arg-type]
                        province=f["province"], indicators=[c for c in f["indicators"].split(",") if c],
                        channel=f["channel"], consent=f["consent"], received_at=f["received_at"])
 
@@ -47,15 +47,12 @@ def pull(body: IntakePull, request: Request,
     consumer = f"{principal.name}/{body.consumer}"
     try:
         ensure_group(client)
-        claimed: Any = client.xautoclaim(STREAM, GROUP, consumer, min_idle_time=CLAIM_IDLE_MS, start_id="0-0", count=body.count)
-        entries = [(i, f) for i, f in claimed[1] if f is not None]
+        entries = claim_stale(client, consumer, idle_ms=CLAIM_IDLE_MS, count=body.count)
         if len(entries) < body.count:
-            fresh: Any = client.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=body.count - len(entries))
-            for stream_reply in fresh or []:
-                entries += list(stream_reply[1])
+            entries += read_new(client, consumer, count=body.count - len(entries))
     except redis.RedisError:
         raise _UNAVAILABLE from None
-    return [_entry(i, f) for i, f in entries]
+    return [_public(e) for e in entries]
 
 
 @router.post("/ack", response_model=list[str], responses={401: {"model": Problem}, 503: {"model": Problem}})
