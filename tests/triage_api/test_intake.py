@@ -44,9 +44,9 @@ def test_entries_of_a_consumer_that_died_are_reclaimed(clean_redis: redis.Redis,
     # police-dead reads the entries and dies before acknowledging any
     clean_redis.xreadgroup(GROUP, "police-dead", {STREAM: ">"}, count=10)
     assert pending(clean_redis) == 4
-    survivor = Consumer(clean_redis, "police-2", acknowledge(sessions, "police-2"), claim_idle_ms=50, block_ms=10)
+    survivor = Consumer(clean_redis, "police-2", acknowledge(sessions, "police-2"), claim_idle_ms=1500, block_ms=10)
     assert survivor.poll() == 0  # not idle long enough yet: not stolen from a live consumer
-    time.sleep(0.1)
+    time.sleep(1.6)
     assert survivor.poll() == 4
     assert pending(clean_redis) == 0
     with sessions() as s:
