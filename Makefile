@@ -53,7 +53,7 @@ lint: $(VENV)/.installed ## Ruff and mypy (strict) on the triage API
 	$(VENV)/bin/mypy
 
 eval-triage: $(VENV)/.installed ## Accuracy of the triage engine on the labelled sets in eval/
-	$(PY) -m triage_api evaluate eval/triage_dev.jsonl eval/triage_test.jsonl
+	$(PY) -m triage_api evaluate eval/triage_dev.jsonl eval/triage_test.jsonl eval/triage_outside_p3.jsonl
 
 bench-triage: $(VENV)/.installed ## Speed of the triage engine: in-process p50/p95/max and batch CLI throughput
 	$(PY) -m triage_api bench

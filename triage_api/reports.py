@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -144,11 +144,15 @@ def submit(
             status="received",
             updated_at=received,
         )
+        # three plain INSERTs in one transaction: no ORM unit of work, no RETURNING round trips
+        values = {c.name: getattr(report, c.key) for c in Report.__table__.columns}
         with sessions() as session:
-            session.add(report)
-            session.add(ReportEvent(report=report, at=received, actor=SYSTEM, kind="received", to_value="received"))
-            session.add(OutboxEntry(report=report, payload=stream_entry(report), created_at=received, attempts=0))
             try:
+                session.execute(insert(Report), [values])
+                session.execute(insert(ReportEvent), [{"report_id": report.id, "at": received, "actor": SYSTEM,
+                                                       "kind": "received", "to_value": "received"}])
+                session.execute(insert(OutboxEntry), [{"report_id": report.id, "payload": stream_entry(report),
+                                                       "created_at": received, "attempts": 0}])
                 session.commit()
             except IntegrityError:
                 session.rollback()

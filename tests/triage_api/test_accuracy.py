@@ -18,6 +18,7 @@ from triage_api.evaluation import TARGETS, Scores, cross_validated, load_set, sc
 
 EVAL = Path(__file__).resolve().parents[2] / "eval"
 DEV, HELD_OUT = EVAL / "triage_dev.jsonl", EVAL / "triage_test.jsonl"
+OUTSIDE = EVAL / "triage_outside_p3.jsonl"  # 45 suspicious-offer messages written by another writer
 # Held-out figures when the set was frozen (README, Results), less one message's worth of slack.
 HELD_OUT_FLOOR = {
     "p1_recall": 0.90, "p1_precision": 0.85, "urgency_accuracy": 0.87,
@@ -44,7 +45,7 @@ def test_the_labelled_sets_exist_and_are_large_enough() -> None:
 def test_every_label_follows_the_labelling_guide() -> None:
     """eval/README.md: known codes, IMMEDIATE_DANGER exactly on P1, one of the 34 provinces or null."""
     codes, provinces, ids = set(indicator_codes()), set(province_names()), set()
-    for item in (i for path in (DEV, HELD_OUT) for i in load_set(path)):
+    for item in (i for path in (DEV, HELD_OUT, OUTSIDE) for i in load_set(path)):
         assert set(item) == {"id", "text", "urgency", "indicators", "province", "style"}, item["id"]
         assert item["id"] not in ids, item["id"]
         ids.add(item["id"])
@@ -75,3 +76,16 @@ def test_held_out_set_does_not_regress() -> None:
     scores = _rows(HELD_OUT)["all"]
     for metric, floor in HELD_OUT_FLOOR.items():
         assert getattr(scores, metric) >= floor, f"{metric} {getattr(scores, metric):.3f} < {floor}"
+
+
+def test_outside_set_does_not_regress() -> None:
+    """A second held-out set, by another writer, of P3 messages only: how often a suspicious offer is
+    mistaken for an emergency (false P1) or for nothing (P4)."""
+    from collections import Counter
+
+    from triage_api.engine.triage import triage
+
+    items = load_set(OUTSIDE)
+    got = Counter(triage(i["text"]).urgency for i in items)
+    assert score(items).urgency_accuracy >= 0.69
+    assert got["P1"] <= 3 and got["P4"] <= 5
