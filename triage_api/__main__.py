@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_intake.add_argument("--reports", type=int, default=2000)
     bench_intake.add_argument("--concurrency", type=int, default=16)
     bench_intake.add_argument("--workers", type=int, default=2)
+    bench_intake.add_argument("--rounds", type=int, default=3)
     sub.add_parser("relay", help="publish the outbox to the intake stream until interrupted")
     consume = sub.add_parser("consume", help="reference police consumer: acknowledge entries, print them as JSON lines")
     consume.add_argument("--name", required=True, help="this consumer's unique name in the group")
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench-intake":
         from triage_api.bench_intake import main as run_bench_intake
 
-        return run_bench_intake(reports=args.reports, concurrency=args.concurrency, workers=args.workers)
+        return run_bench_intake(reports=args.reports, concurrency=args.concurrency, workers=args.workers, rounds=args.rounds)
     if args.command in ("add-user", "add-key", "rotate-keys", "retention"):
         from triage_api.admin import run_admin
 

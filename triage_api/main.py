@@ -17,6 +17,7 @@ from triage_api.outbox import Relay
 from triage_api.resources import open_resources
 from triage_api.routers import auth, health, intake, reports, stats, triage
 from triage_api.settings import Settings, get_settings
+from triage_api.writer import Writer
 
 __all__ = ["app", "create_app"]
 
@@ -36,11 +37,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         relay = Relay(app.state.sessions, settings.redis_url, interval_s=settings.relay_interval_s) if settings.redis_url else None
         if relay is not None:
             relay.start()
+        app.state.writer = writer = Writer(resources.sessions, on_urgent=relay.nudge if relay is not None else None)
+        writer.start()
         if settings.warm_up:
             warm_up()
         try:
             yield
         finally:
+            writer.stop()
             if relay is not None:
                 relay.stop()
             if app.state.redis is not None:

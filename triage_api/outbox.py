@@ -93,17 +93,23 @@ def publish_pending(sessions: sessionmaker[Session], client: redis.Redis, *, bat
 class Relay:
     """A background thread that keeps the outbox empty; :meth:`stop` ends it promptly."""
 
-    def __init__(self, sessions: sessionmaker[Session], redis_url: str, *, interval_s: float = 0.2) -> None:
-        self._sessions, self._interval = sessions, interval_s
+    def __init__(self, sessions: sessionmaker[Session], redis_url: str, *, interval_s: float = 0.2, batch: int = 200) -> None:
+        self._sessions, self._interval, self._batch = sessions, interval_s, batch
         self._client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by stop() and nudge()
         self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
+    def nudge(self) -> None:
+        """Publish now rather than at the next interval (a P1 report was just stored)."""
+        self._wake.set()
+
     def stop(self, timeout_s: float = 5.0) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout_s)
         self._client.close()
 
@@ -111,7 +117,7 @@ class Relay:
         backoff = self._interval
         while not self._stop.is_set():
             try:
-                sent = publish_pending(self._sessions, self._client)
+                sent = publish_pending(self._sessions, self._client, batch=self._batch)
                 backoff = self._interval
             except redis.RedisError as exc:
                 log.warning("intake stream unreachable (%s); reports wait in the outbox", type(exc).__name__)
@@ -121,5 +127,6 @@ class Relay:
                 log.error("outbox relay failed: %s", type(exc).__name__)
                 backoff = min(backoff * 2, 5.0)
                 sent = 0
-            if not sent:
-                self._stop.wait(backoff)
+            if sent < self._batch:  # a full batch means more are waiting; otherwise let the next ones gather
+                self._wake.wait(backoff)
+                self._wake.clear()

@@ -11,7 +11,7 @@ import hashlib
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 
@@ -54,11 +54,11 @@ def _client(request: Request) -> str:
     return "a:" + (request.client.host if request.client else "unknown")
 
 
-def limit(group: str, setting: str) -> Callable[[Request], None]:
+def limit(group: str, setting: str) -> Callable[[Request], Awaitable[None]]:
     """A dependency: at most ``settings.<setting>`` requests a minute per client for this route group.
     The window belongs to the application (``app.state``), so two apps in one process never share it."""
 
-    def dependency(request: Request) -> None:
+    async def dependency(request: Request) -> None:
         state = request.app.state
         per_minute = int(getattr(state.settings, setting))
         windows: dict[str, _Window] = state.rate_windows  # made by create_app

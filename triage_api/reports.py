@@ -14,8 +14,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +28,7 @@ from triage_api.engine.triage import triage
 from triage_api.models import OutboxEntry, Report, ReportEvent
 from triage_api.schemas import ReportCreate
 
-__all__ = ["IdempotencyConflict", "ReportRefused", "Submitted", "stream_entry", "submit"]
+__all__ = ["IdempotencyConflict", "Pending", "ReportRefused", "Submitted", "prepare", "store", "stream_entry", "submit", "view"]
 
 SYSTEM = "system:intake"
 
@@ -89,11 +90,132 @@ def stream_entry(report: Report) -> dict[str, str]:
     }
 
 
-def _existing(session: Session, key_hash: str, request_hash: str) -> Report | None:
-    found = session.scalars(select(Report).where(Report.idempotency_key == key_hash)).one_or_none()
-    if found is not None and found.request_hash != request_hash:
-        raise IdempotencyConflict()
-    return found
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A report triaged and encrypted, ready to store: its rows for the three tables."""
+
+    report: Report
+    event: dict[str, object]
+    outbox: dict[str, object]
+
+    @property
+    def key_hash(self) -> str:
+        return self.report.idempotency_key
+
+    @property
+    def request_hash(self) -> str:
+        return self.report.request_hash
+
+
+def prepare(cipher: FieldCipher, body: ReportCreate, idempotency_key: str, *, now: datetime | None = None) -> Pending:
+    """Everything about a submission that needs no database: checks, triage, encryption."""
+    if body.consent == "anonymous" and body.contact:
+        raise ReportRefused(
+            "contact_with_anonymous",
+            "Báo tin ẩn danh thì không ghi thông tin liên lạc. Hãy bỏ trống, hoặc chọn «bảo mật».",
+            "An anonymous report keeps no contact: leave it out, or choose 'confidential'.",
+        )
+    result = triage(body.narrative)
+    province = _province(body, result.entities["province"])
+    received = now or datetime.now(UTC)
+    report = Report(
+        id=str(uuid.uuid4()),
+        receipt_code=receipt.new_code(),
+        idempotency_key=_sha256(idempotency_key),
+        request_hash=_sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)),
+        channel=body.channel,
+        received_at=received,
+        reporter_role=body.reporter_role,
+        consent=body.consent,
+        contact_enc=cipher.encrypt(body.contact) if body.contact else None,
+        narrative_enc=cipher.encrypt(body.narrative),
+        people_enc=cipher.encrypt(json.dumps([p.model_dump() for p in body.people_at_risk], ensure_ascii=False)),
+        suspects_enc=cipher.encrypt(json.dumps([s.model_dump() for s in body.suspects], ensure_ascii=False)),
+        commune_enc=cipher.encrypt(body.location.commune) if body.location.commune else None,
+        explanation_enc=cipher.encrypt(result.explanation),
+        province=province,
+        destination_country=body.destination_country or next(iter(result.entities["countries"]), None),
+        indicators=[{"code": i.code, "start": i.start, "end": i.end} for i in result.indicators],
+        urgency=result.urgency,
+        urgency_rule=result.rule,
+        status="received",
+        updated_at=received,
+    )
+    event = {"report_id": report.id, "at": received, "actor": SYSTEM, "kind": "received", "to_value": "received"}
+    outbox = {"report_id": report.id, "payload": stream_entry(report), "created_at": received, "attempts": 0}
+    return Pending(report, event, outbox)
+
+
+def _row(report: Report) -> dict[str, object]:
+    return {c.name: getattr(report, c.key) for c in Report.__table__.columns}
+
+
+def _insert(session: Session, batch: list[Pending]) -> None:
+    """Plain multi-row INSERTs into the three tables: no ORM unit of work, no RETURNING round trips."""
+    connection = session.connection()
+    reports, events, outbox = (cast(Table, model.__table__) for model in (Report, ReportEvent, OutboxEntry))
+    connection.execute(insert(reports), [_row(p.report) for p in batch])
+    connection.execute(insert(events), [p.event for p in batch])
+    connection.execute(insert(outbox), [p.outbox for p in batch])
+
+
+def store(sessions: sessionmaker[Session], batch: list[Pending]) -> list[Submitted | ReportRefused]:
+    """Store prepared reports, one transaction for the whole batch (a group commit), and say for each
+    whether it was created, was already there under its Idempotency-Key, or conflicts with that key.
+
+    A batch that hits a unique constraint (a race with another process for the same key, or a receipt
+    code collision) is stored again one report at a time, which settles each case on its own."""
+    outcomes: dict[int, Submitted | ReportRefused] = {}
+    first_of_key: dict[str, Pending] = {}
+    with sessions() as session:
+        keys = list({p.key_hash for p in batch})
+        seen = session.scalars(select(Report.idempotency_key).where(Report.idempotency_key.in_(keys))).all()
+        stored = {r.idempotency_key: r for r in session.scalars(select(Report).where(Report.idempotency_key.in_(seen)))} if seen else {}
+        fresh: list[Pending] = []
+        for n, pending in enumerate(batch):
+            earlier = stored.get(pending.key_hash) or (
+                first_of_key[pending.key_hash].report if pending.key_hash in first_of_key else None
+            )
+            if earlier is None:
+                first_of_key[pending.key_hash] = pending
+                fresh.append(pending)
+            elif earlier.request_hash != pending.request_hash:
+                outcomes[n] = IdempotencyConflict()
+            else:
+                outcomes[n] = Submitted(earlier, created=False)
+        try:
+            if fresh:
+                _insert(session, fresh)
+                session.commit()
+        except IntegrityError:
+            session.rollback()
+            if len(batch) == 1:
+                return [_store_one(sessions, batch[0])]
+            return [r for p in batch for r in store(sessions, [p])]
+    for n, pending in enumerate(batch):
+        if n not in outcomes:
+            outcomes[n] = Submitted(pending.report, created=True)
+    return [outcomes[n] for n in range(len(batch))]
+
+
+def _store_one(sessions: sessionmaker[Session], pending: Pending) -> Submitted | ReportRefused:
+    """One report after a unique-constraint clash: the key's report if another process stored it first,
+    else the clash was the receipt code (1 in 10^10) and a new code is tried."""
+    for _attempt in range(3):
+        with sessions() as session:
+            found = session.scalars(select(Report).where(Report.idempotency_key == pending.key_hash)).one_or_none()
+            if found is not None:
+                return Submitted(found, created=False) if found.request_hash == pending.request_hash else IdempotencyConflict()
+            pending.report.receipt_code = receipt.new_code()
+            pending.outbox["payload"] = stream_entry(pending.report)
+            try:
+                _insert(session, [pending])
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                continue
+            return Submitted(pending.report, created=True)
+    raise RuntimeError("could not store the report")  # pragma: no cover - three collisions in a row
 
 
 def submit(
@@ -104,67 +226,11 @@ def submit(
     *,
     now: datetime | None = None,
 ) -> Submitted:
-    if body.consent == "anonymous" and body.contact:
-        raise ReportRefused(
-            "contact_with_anonymous",
-            "Báo tin ẩn danh thì không ghi thông tin liên lạc. Hãy bỏ trống, hoặc chọn «bảo mật».",
-            "An anonymous report keeps no contact: leave it out, or choose 'confidential'.",
-        )
-    key_hash = _sha256(idempotency_key)
-    request_hash = _sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False))
-    with sessions() as session:
-        existing = _existing(session, key_hash, request_hash)
-        if existing is not None:
-            return Submitted(existing, created=False)
-
-    result = triage(body.narrative)
-    province = _province(body, result.entities["province"])
-    received = now or datetime.now(UTC)
-    for _attempt in range(3):  # a receipt code collision (1 in 10^10) gets a new code
-        report = Report(
-            id=str(uuid.uuid4()),
-            receipt_code=receipt.new_code(),
-            idempotency_key=key_hash,
-            request_hash=request_hash,
-            channel=body.channel,
-            received_at=received,
-            reporter_role=body.reporter_role,
-            consent=body.consent,
-            contact_enc=cipher.encrypt(body.contact) if body.contact else None,
-            narrative_enc=cipher.encrypt(body.narrative),
-            people_enc=cipher.encrypt(json.dumps([p.model_dump() for p in body.people_at_risk], ensure_ascii=False)),
-            suspects_enc=cipher.encrypt(json.dumps([s.model_dump() for s in body.suspects], ensure_ascii=False)),
-            commune_enc=cipher.encrypt(body.location.commune) if body.location.commune else None,
-            explanation_enc=cipher.encrypt(result.explanation),
-            province=province,
-            destination_country=body.destination_country or next(iter(result.entities["countries"]), None),
-            indicators=[{"code": i.code, "start": i.start, "end": i.end} for i in result.indicators],
-            urgency=result.urgency,
-            urgency_rule=result.rule,
-            status="received",
-            updated_at=received,
-        )
-        # three plain INSERTs in one transaction: no ORM unit of work, no RETURNING round trips
-        values = {c.name: getattr(report, c.key) for c in Report.__table__.columns}
-        with sessions() as session:
-            try:
-                session.execute(insert(Report), [values])
-                session.execute(insert(ReportEvent), [{"report_id": report.id, "at": received, "actor": SYSTEM,
-                                                       "kind": "received", "to_value": "received"}])
-                session.execute(insert(OutboxEntry), [{"report_id": report.id, "payload": stream_entry(report),
-                                                       "created_at": received, "attempts": 0}])
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                existing = _existing(session, key_hash, request_hash)  # lost a race for the same key
-                if existing is not None:
-                    return Submitted(existing, created=False)
-                taken = session.scalar(select(Report.id).where(Report.receipt_code == report.receipt_code))
-                if taken is None:
-                    raise
-                continue
-            return Submitted(report, created=True)
-    raise RuntimeError("could not store the report")  # pragma: no cover - three receipt collisions
+    """Prepare and store one report in its own transaction (the API batches them: :mod:`triage_api.writer`)."""
+    outcome = store(sessions, [prepare(cipher, body, idempotency_key, now=now)])[0]
+    if isinstance(outcome, ReportRefused):
+        raise outcome
+    return outcome
 
 
 # --- reading a report, as a role may see it ---------------------------------------------------

@@ -149,10 +149,13 @@ def test_a_database_that_goes_away_is_a_503_that_says_what_to_do(tmp_path: Any) 
     from tests.triage_api.conftest import settings_for
     from triage_api.db import session_maker
     from triage_api.main import create_app
+    from triage_api.writer import Writer
 
     with TestClient(create_app(settings_for(f"sqlite:///{tmp_path / 'r.sqlite3'}")), raise_server_exceptions=False) as client:
         # the database server disappears after start-up: nothing listens on port 1
-        client.app.state.sessions = session_maker(connect("postgresql://nobody@127.0.0.1:1/gone"))  # type: ignore[attr-defined]
+        gone = session_maker(connect("postgresql://nobody@127.0.0.1:1/gone"))
+        client.app.state.sessions = gone  # type: ignore[attr-defined]
+        client.app.state.writer = Writer(gone)  # type: ignore[attr-defined]
         r = post(client, report())
     assert r.status_code == 503 and r.json()["code"] == "storage_unavailable" and "113" in r.json()["message_vi"]
     assert r.headers["Retry-After"] and SECRET_NAME not in r.text and SECRET_PHONE not in r.text

@@ -17,6 +17,7 @@ a word in two ("bán | con gà").
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -111,12 +112,13 @@ class Gapped:
 
     needs: tuple[frozenset[str], ...]  # per syllable of the phrase: its folded spellings
     matcher: Matcher
+    rest: tuple[frozenset[str], ...] = ()  # ``needs`` but the slot the phrase is indexed by
 
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
     gapped: tuple[Gapped, ...]  # phrases with gaps ("...", "*")
-    gapped_by_first_word: dict[str, tuple[int, ...]]  # folded first syllable → indexes in ``gapped``
+    gapped_by_word: dict[str, tuple[int, ...]]  # folded word of the indexing slot → indexes in ``gapped``
     phrase_matcher: PhraseMatcher  # fixed phrases, one pattern per spelling: hashed, so fast
     phrases: dict[str, Phrase]  # matcher key → phrase
     masks: dict[str, frozenset[str]]  # code → codes whose hits inside it are dropped
@@ -182,12 +184,17 @@ def compiled() -> Compiled:
     }
     between = frozenset(fold(w) for w in data["negation"]["between"])
     unless = frozenset(data["question"]["unless"])
-    by_first: dict[str, list[int]] = {}
+    # Index each gapped phrase by its least common word slot ("trả" and "không" are in hundreds of
+    # phrases, "hộ chiếu" in few): a message then wakes only the phrases that can possibly match.
+    common = Counter(word for g in gapped for need in g.needs for word in need)
+    by_word: dict[str, list[int]] = {}
     for i, g in enumerate(gapped):
-        for word in g.needs[0]:
-            by_first.setdefault(word, []).append(i)
-    first = {word: tuple(ids) for word, ids in by_first.items()}
-    return Compiled(tuple(gapped), first, phrase_matcher, phrases, masks, between, unless)
+        rarest = min(range(len(g.needs)), key=lambda j: sum(common[w] for w in g.needs[j]))
+        gapped[i] = Gapped(g.needs, g.matcher, g.needs[:rarest] + g.needs[rarest + 1:])
+        for word in g.needs[rarest]:
+            by_word.setdefault(word, []).append(i)
+    index = {word: tuple(ids) for word, ids in by_word.items()}
+    return Compiled(tuple(gapped), index, phrase_matcher, phrases, masks, between, unless)
 
 
 def pattern_syllables() -> frozenset[str]:
@@ -227,9 +234,9 @@ def find_hits(tokens: Sequence[Token], words: Words | None = None) -> list[Hit]:
     # A gapped phrase never crosses punctuation, so each runs only on the clauses that hold all
     # its words: a spaCy Matcher walks every token it is given, and clauses are short.
     for start, end, present in _clauses(tokens):
-        candidates = sorted({i for word in present for i in c.gapped_by_first_word.get(word, ())})
+        candidates = sorted({i for word in present for i in c.gapped_by_word.get(word, ())})
         for g in (c.gapped[i] for i in candidates):
-            if all(not need.isdisjoint(present) for need in g.needs):
+            if all(not need.isdisjoint(present) for need in g.rest):  # the indexing slot is in already
                 found = g.matcher(doc[start:end], with_alignments=True)
                 matches += [(key, start + s, start + e, align) for key, s, e, align in found]  # type: ignore[misc]
     matches += [(key, start, end, list(range(end - start))) for key, start, end in c.phrase_matcher(doc)]

@@ -19,7 +19,7 @@ from triage_api.errors import ProblemError
 from triage_api.lifecycle import LifecycleError, move, override_urgency
 from triage_api.models import Report, ReportEvent
 from triage_api.ratelimit import limit
-from triage_api.reports import ReportRefused, submit, view
+from triage_api.reports import ReportRefused, prepare, view
 from triage_api.schemas import (
     Problem,
     ReceiptStatus,
@@ -65,7 +65,7 @@ def _key(value: str | None) -> str:
     responses={200: {"model": ReportAccepted, "description": "The same submission again: the report it created"},
                400: {"model": Problem}, 409: {"model": Problem}, 413: {"model": Problem}, 422: {"model": Problem}},
 )
-def post_report(
+async def post_report(
     body: ReportCreate,
     request: Request,
     response: Response,
@@ -77,14 +77,15 @@ def post_report(
     if problem is not None:
         raise ProblemError.of_text(problem)
     try:
-        submitted = submit(state.sessions, state.cipher, body, key)
+        # triage runs here, in the event loop: it is CPU work that would hold the GIL in any thread anyway
+        submitted = await state.writer.write_async(prepare(state.cipher, body, key))
     except ReportRefused as refused:
         raise ProblemError(409 if refused.code == "idempotency_conflict" else 422, refused.code, refused.vi, refused.en) from None
     if not submitted.created:
         response.status_code = status.HTTP_200_OK
     report = submitted.report
     return ReportAccepted(
-        id=report.id, receipt_code=report.receipt_code, urgency=report.urgency,  # type: ignore[arg-type]
+        id=report.id, receipt_code=report.receipt_code, urgency=report.urgency,
         status=report.status, received_at=report.received_at,
         message_vi=_RECEIVED_VI.format(code=report.receipt_code),
     )
