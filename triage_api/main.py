@@ -15,7 +15,7 @@ from triage_api.errors import install_error_handlers
 from triage_api.limits import BodySizeLimit
 from triage_api.outbox import Relay
 from triage_api.resources import open_resources
-from triage_api.routers import auth, health, intake, reports, stats, triage
+from triage_api.routers import auth, handoffs, health, intake, reports, stats, triage
 from triage_api.settings import Settings, get_settings
 from triage_api.writer import Writer
 
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(intake.router)
     app.include_router(auth.router)
     app.include_router(stats.router)
+    app.include_router(handoffs.router)
     return app
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Integer, String, Tex
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
-    "AccessToken", "ApiKey", "AuditEntry", "Base", "OutboxEntry", "Report", "ReportEvent", "User", "personal_columns",
+    "AccessToken", "ApiKey", "AuditEntry", "Base", "Handoff", "OutboxEntry", "Report", "ReportEvent", "User", "personal_columns",
 ]
 
 PERSONAL = {"personal": True}
@@ -161,3 +161,20 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     report_id: Mapped[str | None] = mapped_column(String(36), index=True)
     fields: Mapped[list[str]] = mapped_column(JSON)
+
+
+class Handoff(Base):
+    """A conversation whose person asked for a human: an operator reaches them on its channel.
+
+    The channel's conversation id (a Zalo or Telegram user id) identifies a person, so it is stored
+    encrypted; its hash makes a second request from the same conversation the same handoff."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    conversation_hash: Mapped[str] = mapped_column(String(64), index=True)
+    conversation_enc: Mapped[str] = mapped_column(Text, info=PERSONAL)
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    taken_by: Mapped[str | None] = mapped_column(String(80))
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -215,3 +215,23 @@ class IntakeAck(BaseModel):
 
     consumer: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     entry_ids: list[str] = Field(min_length=1, max_length=100)
+
+
+# --- handoffs ------------------------------------------------------------------------------
+
+
+class HandoffCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str = Field(min_length=1, max_length=200, description="The channel's id of the conversation (personal)")
+    channel: Channel
+
+
+class HandoffAccepted(BaseModel):
+    id: str
+    channel: Channel
+    created_at: datetime
+
+
+class HandoffOpen(HandoffAccepted):
+    conversation_id: str

@@ -32,7 +32,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 from underthesea import word_tokenize
 
-from triage_api.engine.data import load_yaml
+from triage_api.engine.teencode import expand, expansions
 from triage_api.engine.text import Text, fold, has_diacritics
 
 __all__ = ["Token", "Words", "to_doc", "tokenize", "vocab"]
@@ -63,12 +63,6 @@ class Token:
 
 
 @lru_cache(maxsize=1)
-def _expansions() -> dict[str, tuple[str, ...]]:
-    raw: dict[str, str] = load_yaml("teencode.yml")["expansions"]
-    return {key: tuple(value.split()) for key, value in raw.items()}
-
-
-@lru_cache(maxsize=1)
 def vocab() -> Vocab:
     """The one spaCy vocabulary every ``Doc`` and pattern shares."""
     return Vocab()
@@ -78,7 +72,7 @@ def known_syllables() -> frozenset[str]:
     """Folded syllables the engine knows (used to undo letter repetition such as "cuuuu")."""
     from triage_api.engine.patterns import pattern_syllables  # late: patterns import tokens
 
-    words = {fold(w) for value in _expansions().values() for w in value}
+    words = {fold(w) for value in expansions().values() for w in value}
     return frozenset(words | pattern_syllables())
 
 
@@ -93,15 +87,6 @@ def _collapse(word: str) -> str:
 @lru_cache(maxsize=1)
 def _KNOWN() -> frozenset[str]:
     return known_syllables()
-
-
-def _expand(word: str) -> tuple[str, ...]:
-    table = _expansions()
-    if word in table:
-        return table[word]
-    if "đ" in word and word.replace("đ", "d") in table:
-        return table[word.replace("đ", "d")]
-    return (word,)
 
 
 def tokenize(t: Text) -> list[Token]:
@@ -125,9 +110,9 @@ def tokenize(t: Text) -> list[Token]:
             tokens.append(Token(unit.group(1), unit.group(1), start, cut, False, False, True, True))
             tokens.append(Token(word, fold(word), cut, end, False, typed, True, True))
             continue
-        parts = _expand(lower)  # "cccd" is an abbreviation before it is a repeated letter
+        parts = expand(lower)  # "cccd" is an abbreviation before it is a repeated letter
         if parts == (lower,):
-            parts = _expand(_collapse(lower))
+            parts = expand(_collapse(lower))
         last = len(parts) - 1
         tokens += [Token(p, fold(p), start, end, False, typed, j == 0, j == last) for j, p in enumerate(parts)]
     return tokens

@@ -1,0 +1,185 @@
+"""The report form: its checks (``validate_report_form``) and its submission (``action_submit_report``).
+
+Every answer is kept as typed. «thôi», «hủy», «dừng lại» at any question cancel the report. The
+consent answer maps to anonymous / confidential / share_with_police, and an anonymous report is never
+asked for a contact. On submission the report goes to ``POST /v1/reports`` under the Idempotency-Key
+made when the tip arrived; if the API cannot take it now it goes to the durable outbox and the person
+is told it is safe — nothing is lost, nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.messages import say
+from rasa_sdk.types import DomainDict
+
+from actions import api, outbox
+from actions.tip import FORM_SLOTS
+from triage_api.engine.teencode import expand
+from triage_api.engine.text import fold
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+")
+CANCEL = {"thoi", "huy", "dung lai", "dung", "huy bo", "thoi khong bao nua", "khong bao nua", "khong muon bao nua",
+          "thoi khong", "huy bao cao", "khong gui nua", "thoi bo qua"}
+NOTHING = {"khong", "khong co", "khong biet", "chua biet", "khong ro", "khong muon", "khong can", "bo qua", "-"}
+_PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.-]?\d){9}(?!\d)")
+_HANDLE = re.compile(r"@[A-Za-z0-9_.]{3,32}")
+CHANNELS = {"telegram": "telegram", "zalo": "zalo"}
+
+
+def folded(text: Optional[str]) -> str:
+    """Lower case, no diacritics, teencode expanded, punctuation dropped: «Thôi, ko báo nữa!» → «thoi khong bao nua»."""
+    return " ".join(fold(part) for w in _WORD.findall((text or "").lower()) for part in expand(w))
+
+
+def consent_of(text: Optional[str]) -> Optional[str]:
+    said = folded(text)
+    if "an danh" in said or "giau ten" in said or said in {"1", "mot"}:
+        return "anonymous"
+    if "cong an" in said or "chia se" in said or said in {"3", "ba"}:
+        return "share_with_police"
+    if "bao mat" in said or "lien lac lai" in said or said in {"2", "hai"}:
+        return "confidential"
+    return None
+
+
+class ValidateReportForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_report_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        if tracker.get_slot("consent") == "anonymous":
+            return [slot for slot in domain_slots if slot != "contact"]
+        return domain_slots
+
+    def _cancelled(self, slot: str, value: Any) -> Optional[Dict[Text, Any]]:
+        if isinstance(value, str) and folded(value) in CANCEL:
+            return {slot: None, "report_cancelled": True, "requested_slot": None}
+        return None
+
+    def _free_text(self, slot: str, value: Any) -> Dict[Text, Any]:
+        cancelled = self._cancelled(slot, value)
+        if cancelled is not None:
+            return cancelled
+        text = value.strip() if isinstance(value, str) else ""
+        return {slot: text[:2000] or None}
+
+    def validate_what_happened(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self._free_text("what_happened", value)
+
+    def validate_where(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Kept as typed (the commune); the engine names the province, old names included."""
+        result = self._free_text("where", value)
+        if result.get("where"):
+            result["province"] = _engine_entities(result["where"]).get("province")
+        return result
+
+    def validate_when(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self._free_text("when", value)
+
+    def validate_who_at_risk(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Kept as typed; the engine reads the ages ("bé 14t", "mười sáu tuổi")."""
+        result = self._free_text("who_at_risk", value)
+        if result.get("who_at_risk"):
+            result["risk_ages"] = list(_engine_entities(result["who_at_risk"]).get("ages") or [])
+        return result
+
+    def validate_suspects(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self._free_text("suspects", value)
+
+    def validate_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        cancelled = self._cancelled("consent", value)
+        if cancelled is not None:
+            return cancelled
+        consent = consent_of(value)
+        if consent is None:
+            say(dispatcher, "consent_unclear")
+        return {"consent": consent}
+
+    def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        cancelled = self._cancelled("contact", value)
+        if cancelled is not None:
+            return cancelled
+        text = value.strip() if isinstance(value, str) else ""
+        return {"contact": "-" if not text or folded(text) in NOTHING else text[:200]}
+
+
+def _engine_entities(text: str) -> Dict[str, Any]:
+    """The triage engine's entities for an answer; none when the API is away (the answer itself is kept)."""
+    try:
+        return dict(api.triage(text).get("entities") or {})
+    except (api.Unreachable, api.Refused):
+        return {}
+
+
+def _suspects(text: Optional[str]) -> List[Dict[str, str]]:
+    if not text or folded(text) in NOTHING:
+        return []
+    said = folded(text)
+    out = [{"kind": "phone", "value": re.sub(r"[\s.-]", "", m.group())} for m in _PHONE.finditer(text)]
+    kind = "telegram" if "telegram" in said else "zalo" if "zalo" in said else "facebook" if ("facebook" in said or " fb" in f" {said}") else "other"
+    out += [{"kind": kind, "value": m.group()} for m in _HANDLE.finditer(text)]
+    if "tai khoan" in said or "stk" in said.split():
+        out += [{"kind": "bank_account", "value": m.group()} for m in re.finditer(r"(?<!\d)\d{8,16}(?!\d)", text)
+                if not _PHONE.fullmatch(m.group())]
+    return out[:50]
+
+
+def build_report(tracker: Tracker) -> Dict[str, Any]:
+    """The body of ``POST /v1/reports`` from the form's answers. The narrative keeps every answer, so
+    nothing the person said is lost even where a field has no place for it."""
+    slot = tracker.get_slot
+    parts = [(None, slot("what_happened")), ("Ở đâu", slot("where")), ("Khi nào", slot("when")),
+             ("Người gặp nguy hiểm", slot("who_at_risk")), ("Người liên quan", slot("suspects"))]
+    narrative = "\n".join(f"{label}: {value}" if label else str(value) for label, value in parts if value)
+    consent = slot("consent") or "anonymous"
+    contact = slot("contact")
+    body: Dict[str, Any] = {
+        "channel": CHANNELS.get(tracker.get_latest_input_channel() or "", "web"),
+        "consent": consent,
+        "narrative": narrative[:5000] or "(không có nội dung)",
+        "suspects": _suspects(slot("suspects")),
+    }
+    ages = [a for a in (slot("risk_ages") or []) if isinstance(a, int) and 0 <= a <= 120]
+    if ages:
+        body["people_at_risk"] = [{"age": age} for age in ages[:20]]
+    if slot("province") or slot("where"):
+        body["location"] = {"province": slot("province"), "commune": (slot("where") or "")[:120] or None}
+    if consent != "anonymous" and contact and contact != "-":
+        body["contact"] = contact
+    return body
+
+
+class ActionSubmitReport(Action):
+    def name(self) -> Text:
+        return "action_submit_report"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        reset: List[Dict[Text, Any]] = [SlotSet(s, None) for s in (*FORM_SLOTS, "province", "risk_ages")]
+        reset.append(SlotSet("report_cancelled", False))
+        if tracker.get_slot("report_cancelled"):
+            say(dispatcher, "report_cancelled")
+            return reset + [SlotSet("report_key", None)]
+        key = tracker.get_slot("report_key") or str(uuid.uuid4())
+        body = build_report(tracker)
+        try:
+            accepted = api.submit_report(body, key)
+        except (api.Unreachable, api.Refused):
+            outbox.put(key, body)  # durable before we say so
+            say(dispatcher, "report_queued")
+            return reset + [SlotSet("report_key", None)]
+        code = accepted["receipt_code"]
+        say(dispatcher, "report_received", receipt_code=code)
+        return reset + [SlotSet("report_key", None), SlotSet("receipt_code", code)]

@@ -1,0 +1,20 @@
+"""``action_answer_rights``: rights and support from the knowledge base (facts marked V), citing the article."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from triage_api.knowledge import rights_answer
+
+
+class ActionAnswerRights(Action):
+    def name(self) -> Text:
+        return "action_answer_rights"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        question = (tracker.latest_message or {}).get("text") or ""
+        dispatcher.utter_message(text=rights_answer(question).render())
+        return []

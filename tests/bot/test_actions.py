@@ -1,0 +1,190 @@
+"""The bot's actions with trackers from fixtures: a fake triage API on loopback, or none at all."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any, Dict
+
+import yaml
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import outbox
+from actions.hotline import ActionAnswerHotline
+from actions.human import ActionRequestHuman
+from actions.job_offer import ActionCheckJobOffer
+from actions.report import ActionSubmitReport, ValidateReportForm, build_report, consent_of
+from actions.rights import ActionAnswerRights
+from actions.tip import ActionTriage
+from tests.bot.conftest import FakeTriageApi, slots_of, texts, tracker
+
+ROOT = Path(__file__).resolve().parents[2]
+P1 = {"urgency": "P1", "indicators": [{"code": "CONFINEMENT", "evidence": "bị nhốt", "start": 14, "end": 21}],
+      "entities": {"province": "Nghệ An", "ages": [], "countries": ["Campuchia"]}}
+
+
+def run(action: Any, t: Any) -> tuple[CollectingDispatcher, list[Dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    return dispatcher, action.run(dispatcher, t, {})
+
+
+def test_p1_the_very_next_message_gives_113_111_and_a_safety_step(fake_api: FakeTriageApi) -> None:
+    fake_api.triage = P1
+    dispatcher, events = run(ActionTriage(), tracker("tip_p1"))
+    first = texts(dispatcher)[0]
+    assert "113" in first and "111" in first and "vị trí" in first  # one concrete step: send your location
+    assert "bảo mật" in texts(dispatcher)[1].lower()  # the privacy notice after safety, before any question
+    slots = slots_of(events)
+    assert slots["urgency"] == "P1" and slots["indicators"] == ["CONFINEMENT"]
+    assert slots["where"] == slots["province"] == "Nghệ An"  # the form will not ask again
+    assert slots["what_happened"].startswith("Cứu em với") and slots["report_key"]
+    assert fake_api.paths() == ["/v1/triage"]
+
+
+def test_a_calm_tip_gets_no_alarm(fake_api: FakeTriageApi) -> None:
+    dispatcher, events = run(ActionTriage(), tracker("tip_p1"))  # the fake says P3
+    assert not any("113" in t for t in texts(dispatcher)) and slots_of(events)["urgency"] == "P3"
+    assert "where" not in slots_of(events) or slots_of(events)["where"] is None
+
+
+def test_with_the_api_down_the_person_still_gets_113_and_111_first(api_down: str) -> None:
+    dispatcher, events = run(ActionTriage(), tracker("tip_p1"))
+    assert "113" in texts(dispatcher)[0] and "111" in texts(dispatcher)[0]
+    assert slots_of(events)["what_happened"].startswith("Cứu em với")
+
+
+def validate(slot: str, value: str, **slots: Any) -> Dict[str, Any]:
+    form = ValidateReportForm()
+    method = getattr(form, f"validate_{slot}")
+    return method(value, CollectingDispatcher(), tracker("form_done", **slots), {})  # type: ignore[no-any-return]
+
+
+def test_cancel_words_end_the_form_at_any_question(fake_api: FakeTriageApi) -> None:
+    for slot in ("where", "when", "who_at_risk", "suspects", "consent", "contact"):
+        for said in ("thôi", "Thoi, ko bao nua!", "hủy", "dừng lại"):
+            result = validate(slot, said)
+            assert result["report_cancelled"] is True and result["requested_slot"] is None, (slot, said)
+    assert validate("when", "hôm qua") == {"when": "hôm qua"}
+
+
+def test_consent_is_understood_with_or_without_diacritics() -> None:
+    assert [consent_of(s) for s in ("ẩn danh", "an danh", "Bảo mật", "bao mat", "chia sẻ với công an", "2", "gì cơ")] == [
+        "anonymous", "anonymous", "confidential", "confidential", "share_with_police", "confidential", None]
+    dispatcher = CollectingDispatcher()
+    assert ValidateReportForm().validate_consent("gì cơ", dispatcher, tracker("form_done"), {}) == {"consent": None}
+    assert "ẩn danh" in texts(dispatcher)[0]  # asks again, with the choices
+
+
+def test_an_anonymous_report_is_never_asked_for_a_contact_and_keeps_none() -> None:
+    form = ValidateReportForm()
+    slots = ["what_happened", "where", "when", "who_at_risk", "suspects", "consent", "contact"]
+    anonymous = asyncio.run(form.required_slots(slots, CollectingDispatcher(), tracker("form_done", consent="anonymous"), {}))
+    assert "contact" not in anonymous
+    assert "contact" in asyncio.run(form.required_slots(slots, CollectingDispatcher(), tracker("form_done"), {}))
+    body = build_report(tracker("form_done", consent="anonymous"))
+    assert "contact" not in body and body["consent"] == "anonymous"
+
+
+def test_the_report_keeps_every_answer_and_reads_identifiers() -> None:
+    body = build_report(tracker("form_done"))
+    for answer in ("Campuchia", "Kim Liên", "tuần trước", "17 tuổi", "@tuyendungcpc"):
+        assert answer in body["narrative"]
+    assert body["channel"] == "zalo" and body["contact"] == "0987000111"
+    assert {"kind": "phone", "value": "0912345678"} in body["suspects"]
+    assert any(s["value"] == "@tuyendungcpc" for s in body["suspects"])
+    assert body["people_at_risk"] == [{"age": 17}] and body["location"]["province"] == "Nghệ An"
+
+
+def test_submitting_gives_the_receipt_code(fake_api: FakeTriageApi) -> None:
+    dispatcher, events = run(ActionSubmitReport(), tracker("form_done"))
+    assert "7KQM-X4TD" in texts(dispatcher)[0] and "113" in texts(dispatcher)[0]
+    sent = fake_api.requests[-1]
+    assert sent["headers"]["Idempotency-Key"] == "6f1c1f0e-2a52-4c55-9d7e-3b1f6f9f0b11"
+    assert slots_of(events)["receipt_code"] == "7KQM-X4TD" and slots_of(events)["what_happened"] is None
+    assert outbox.pending() == []
+
+
+def test_a_cancelled_report_is_not_sent(fake_api: FakeTriageApi) -> None:
+    dispatcher, _ = run(ActionSubmitReport(), tracker("form_done", report_cancelled=True))
+    assert "chưa được gửi" in texts(dispatcher)[0] and "111" in texts(dispatcher)[0]
+    assert "/v1/reports" not in fake_api.paths()
+
+
+def test_with_the_api_down_the_report_waits_in_the_outbox_encrypted(api_down: str, private_outbox: Path) -> None:
+    dispatcher, _ = run(ActionSubmitReport(), tracker("form_done"))
+    assert "lưu an toàn" in texts(dispatcher)[0] and "113" in texts(dispatcher)[0]
+    assert outbox.pending() == ["6f1c1f0e-2a52-4c55-9d7e-3b1f6f9f0b11"]
+    assert b"Campuchia" not in private_outbox.read_bytes() and b"0987000111" not in private_outbox.read_bytes()
+
+
+def test_the_outbox_delivers_once_the_api_is_back(api_down: str, monkeypatch: Any) -> None:
+    run(ActionSubmitReport(), tracker("form_done"))
+    assert outbox.deliver() == (0, 1)  # still down
+    fake = FakeTriageApi()
+    monkeypatch.setenv("TRIAGE_API_URL", fake.url)
+    try:
+        assert outbox.deliver() == (1, 0)
+        assert outbox.pending() == []
+        assert fake.requests[0]["headers"]["Idempotency-Key"] == "6f1c1f0e-2a52-4c55-9d7e-3b1f6f9f0b11"
+        assert "Campuchia" in fake.requests[0]["body"]["narrative"]
+    finally:
+        fake.close()
+
+
+def test_a_refused_report_is_kept_for_an_operator_not_retried_forever(api_down: str, monkeypatch: Any) -> None:
+    run(ActionSubmitReport(), tracker("form_done"))
+    fake = FakeTriageApi()
+    fake.report_status = 422
+    monkeypatch.setenv("TRIAGE_API_URL", fake.url)
+    try:
+        assert outbox.deliver() == (0, 0)
+        assert outbox.pending() == ["6f1c1f0e-2a52-4c55-9d7e-3b1f6f9f0b11"]  # kept, marked refused
+        assert outbox.deliver() == (0, 0) and len(fake.requests) == 1
+    finally:
+        fake.close()
+
+
+def test_rights_answers_cite_the_article_even_without_diacritics(api_down: str) -> None:
+    dispatcher, _ = run(ActionAnswerRights(), tracker("question"))
+    answer = texts(dispatcher)[0]
+    assert "Điều 37" in answer and "111" in answer and "y tế" in answer
+
+
+def test_hotline_answer_gives_113_111_and_the_new_province(fake_api: FakeTriageApi) -> None:
+    fake_api.triage = {"urgency": "P4", "indicators": [], "entities": {"province": "Bắc Ninh", "countries": []}}
+    dispatcher, _ = run(ActionAnswerHotline(), tracker("question"))
+    said = " ".join(texts(dispatcher))
+    assert "113" in said and "111" in said and "Công an Bắc Ninh" in said and "Điều 27" in said
+
+
+def test_a_person_who_asks_for_a_human_gets_111_and_the_conversation_is_flagged(fake_api: FakeTriageApi) -> None:
+    dispatcher, events = run(ActionRequestHuman(), tracker("question"))
+    assert "111" in texts(dispatcher)[0] and "báo cán bộ" in texts(dispatcher)[0]
+    assert slots_of(events) == {"handoff_requested": True}
+    assert fake_api.requests[-1]["body"] == {"conversation_id": "conversation-question", "channel": "web"}
+
+
+def test_a_person_who_asks_for_a_human_while_the_api_is_down_still_gets_111(api_down: str) -> None:
+    dispatcher, events = run(ActionRequestHuman(), tracker("question"))
+    assert "111" in texts(dispatcher)[0] and "báo cán bộ" not in texts(dispatcher)[0] and events == []
+
+
+def test_a_job_offer_gets_its_warning_signs_and_a_checklist(fake_api: FakeTriageApi) -> None:
+    fake_api.triage = {"urgency": "P3", "indicators": [{"code": "DECEPTIVE_RECRUITMENT"}, {"code": "CROSS_BORDER"}],
+                       "entities": {}}
+    dispatcher, _ = run(ActionCheckJobOffer(), tracker("question"))
+    said = texts(dispatcher)[0]
+    assert said.count("⚠️") == 2 and "hộ chiếu" in said and "111" in said
+
+
+def test_every_number_the_bot_can_say_is_111_or_113() -> None:
+    """A wrong hotline number is a real harm: only the two verified ones may appear anywhere public."""
+    public = [ROOT / "domain.yml", ROOT / "bot" / "messages.yml", ROOT / "triage_api" / "data" / "knowledge.yml",
+              ROOT / "triage_api" / "data" / "job_offer.yml"]
+    for path in public:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = re.sub(r"Điều\s+\d+((,|\s+và)\s+\d+)*", "", yaml.safe_dump(data, allow_unicode=True))  # article numbers
+        numbers = set(re.findall(r"(?<![\d/.])\d{3,}(?![\d/.])", text))
+        allowed = {"111", "113", "2024", "2015", "2017", "2025"}
+        assert numbers <= allowed, (path.name, numbers - allowed)
