@@ -15,8 +15,13 @@ PY := $(VENV)/bin/python
 PY_RASA := $(VENV_RASA)/bin/python
 API_HOST ?= 127.0.0.1
 API_PORT ?= 8000
+# Rasa would send telemetry and crash reports (with message metadata) to its servers: never
+export RASA_TELEMETRY_ENABLED := false
+RASA := PYTHONPATH=$(CURDIR) $(VENV_RASA)/bin/rasa
+BOT_DATA := nlu_data bot
+MODEL := models/bot.tar.gz
 
-.PHONY: help setup run test lint eval-triage bench-triage bench-intake lock clean
+.PHONY: help setup run test test-bot train lookups lint eval-triage eval-nlu bench-triage bench-intake bench-bot lock clean
 
 help: ## List every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,19 +42,40 @@ $(VENV_RASA)/.installed: requirements/rasa.txt
 
 setup: $(VENV)/.installed $(VENV_RASA)/.installed ## Build both virtual environments (only what is missing or outdated)
 
-run: setup ## Set up what is missing and start the stack (the triage API on 127.0.0.1:8000; Redis if needed)
+run: setup train ## Set up what is missing, train if needed, and start the stack: API :8000, actions :5055, bot :5005 (Redis if needed)
 	@mkdir -p var
 	@if [ -z "$$REDIS_URL" ] && command -v redis-server >/dev/null && ! redis-cli -p 6379 ping >/dev/null 2>&1; then \
 		echo "starting redis-server on 127.0.0.1:6379 (data in var/redis)"; mkdir -p var/redis; \
 		redis-server --port 6379 --bind 127.0.0.1 --dir var/redis --appendonly yes --daemonize yes --pidfile $(CURDIR)/var/redis/redis.pid >/dev/null; \
 	fi
-	$(VENV)/bin/uvicorn triage_api.main:app --host $(API_HOST) --port $(API_PORT)
+	API_HOST=$(API_HOST) API_PORT=$(API_PORT) bot/run.sh
 
-test: setup lint ## Set up what is missing and run every test (lint and types included)
-	$(PY) -m pytest
+train: $(VENV_RASA)/.installed ## Train the Rasa model into models/bot.tar.gz (Rasa's cache skips what did not change)
+	$(RASA) train --data $(BOT_DATA) --domain domain.yml --config config.yml --out models --fixed-model-name bot
+
+eval-nlu: $(VENV_RASA)/.installed ## NLU intent accuracy and macro-F1 on the held-out files, ours vs Rasa's stock pipeline (CV=K: K-fold CV)
+	PYTHONPATH=$(CURDIR) $(PY_RASA) bot/eval_nlu.py $(if $(CV),--cv $(CV),)
+
+bench-bot: setup train ## p50/p95 of full REST turns (Rasa + actions + API), peak memory; TRAIN=1 also times a full training
+	PYTHONPATH=$(CURDIR) $(PY) -m bot.bench $(if $(TRAIN),--train,)
+
+lookups: $(VENV_RASA)/.installed ## Regenerate the NLU lookup tables from triage_api/data
+	PYTHONPATH=$(CURDIR) $(PY_RASA) -m bot.lookups
+
+test: setup lint ## Set up what is missing and run every test (lint and types included; trains the bot if needed)
+	$(PY) -m pytest -m "not stack"
+	$(MAKE) --no-print-directory test-bot
+	$(PY) -m pytest -m stack tests/stack
+
+test-bot: $(VENV_RASA)/.installed ## The bot: action tests, data validation, training, conversation tests
+	PYTHONPATH=$(CURDIR) $(PY_RASA) -m pytest -p no:cacheprovider --confcutdir tests/bot tests/bot
+	$(RASA) data validate --fail-on-warnings --data $(BOT_DATA) --domain domain.yml --config config.yml
+	$(MAKE) --no-print-directory train
+	$(RASA) test core --model $(MODEL) --stories tests/bot/test_stories.yml --fail-on-prediction-errors --out results/core
 
 lint: $(VENV)/.installed ## Ruff and mypy (strict) on the triage API
 	$(VENV)/bin/ruff check triage_api tests
+	$(VENV)/bin/ruff check --target-version py310 bot actions tests/bot
 	$(VENV)/bin/mypy
 
 eval-triage: $(VENV)/.installed ## Accuracy of the triage engine on the labelled sets in eval/

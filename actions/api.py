@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Dict, Optional
+from typing import Any
 
 import requests
 
@@ -33,7 +33,7 @@ def base_url() -> str:
     return os.environ.get("TRIAGE_API_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
-def _post(path: str, body: Dict[str, Any], headers: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+def _post(path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
     all_headers = dict(headers or {})
     key = os.environ.get("TRIAGE_API_KEY")
     if key:
@@ -53,17 +53,17 @@ def _post(path: str, body: Dict[str, Any], headers: Optional[Dict[str, str]] = N
             code = "refused"
         log.warning("triage API refused %s: %s %s", path, response.status_code, code)
         raise Refused(response.status_code, code)
-    result: Dict[str, Any] = response.json()
+    result: dict[str, Any] = response.json()
     return result
 
 
-def triage(text: str) -> Dict[str, Any]:
+def triage(text: str) -> dict[str, Any]:
     return _post("/v1/triage", {"text": text})
 
 
-def submit_report(body: Dict[str, Any], idempotency_key: str) -> Dict[str, Any]:
+def submit_report(body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
     return _post("/v1/reports", body, {"Idempotency-Key": idempotency_key})
 
 
-def request_handoff(conversation_id: str, channel: str) -> Dict[str, Any]:
+def request_handoff(conversation_id: str, channel: str) -> dict[str, Any]:
     return _post("/v1/handoffs", {"conversation_id": conversation_id, "channel": channel})

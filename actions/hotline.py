@@ -5,7 +5,7 @@ else from earlier in the conversation; abroad, the nearest Vietnamese embassy or
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,12 +15,12 @@ from triage_api.knowledge import hotlines, in_person
 
 
 class ActionAnswerHotline(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_hotline"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
-        province: Optional[str] = None
+        province: str | None = None
         abroad = False
         try:
             entities = api.triage(text).get("entities") or {}

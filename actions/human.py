@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.messages import say
-
 from actions import api
+from actions.messages import say
 from actions.report import CHANNELS
 
 
 class ActionRequestHuman(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_request_human"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         if not tracker.get_slot("handoff_requested"):
             channel = CHANNELS.get(tracker.get_latest_input_channel() or "", "web")
             try:

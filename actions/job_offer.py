@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.messages import say
-
 from actions import api
+from actions.messages import say
 from triage_api.knowledge import job_offer_advice
 
 
 class ActionCheckJobOffer(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_check_job_offer"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
         try:
             result = api.triage(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Text
+from typing import Any
 
 import yaml
 from rasa_sdk import Action, Tracker
@@ -16,9 +16,9 @@ FORM_QUESTIONS = ("what_happened", "where", "when", "who_at_risk", "suspects", "
 
 
 @lru_cache(maxsize=1)
-def messages() -> Dict[str, Dict[str, Any]]:
+def messages() -> dict[str, dict[str, Any]]:
     with MESSAGES.open(encoding="utf-8") as f:
-        data: Dict[str, Dict[str, Any]] = yaml.safe_load(f)
+        data: dict[str, dict[str, Any]] = yaml.safe_load(f)
     return data
 
 
@@ -33,10 +33,10 @@ def say(dispatcher: CollectingDispatcher, key: str, **values: Any) -> None:
 
 def _ask_action(slot: str) -> type:
     class Ask(Action):
-        def name(self) -> Text:
+        def name(self) -> str:
             return f"action_ask_{slot}"
 
-        def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
             say(dispatcher, f"ask_{slot}")
             return []
 

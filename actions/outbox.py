@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from cryptography.fernet import Fernet
 
@@ -26,7 +26,7 @@ from actions import api
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_retrier: Optional[threading.Thread] = None
+_retrier: threading.Thread | None = None
 
 
 def _path() -> Path:
@@ -57,7 +57,7 @@ def _connect() -> sqlite3.Connection:
     return conn
 
 
-def put(idempotency_key: str, body: Dict[str, Any]) -> None:
+def put(idempotency_key: str, body: dict[str, Any]) -> None:
     """Keep a report until the API accepts it (durable once this returns), and make sure it is retried."""
     token = _fernet().encrypt(json.dumps(body, ensure_ascii=False).encode())
     with _lock, _connect() as conn:
@@ -65,13 +65,13 @@ def put(idempotency_key: str, body: Dict[str, Any]) -> None:
     ensure_retrying()
 
 
-def pending() -> List[str]:
+def pending() -> list[str]:
     """Keys of the reports still waiting for the API (refused ones included)."""
     with _lock, _connect() as conn:
         return [row[0] for row in conn.execute("SELECT key FROM outbox ORDER BY created")]
 
 
-def deliver() -> Tuple[int, int]:
+def deliver() -> tuple[int, int]:
     """Try every waiting report once: (delivered, still waiting)."""
     with _lock, _connect() as conn:
         rows = list(conn.execute("SELECT key, body FROM outbox WHERE refused IS NULL ORDER BY created"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.messages import say
 
 
-def notice_once(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+def notice_once(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
     if tracker.get_slot("privacy_shown"):
         return []
     say(dispatcher, "privacy")
@@ -19,8 +19,8 @@ def notice_once(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict
 
 
 class ActionPrivacyNotice(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_privacy_notice"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         return notice_once(dispatcher, tracker)

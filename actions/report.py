@@ -12,16 +12,15 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-
-from actions.messages import say
 from rasa_sdk.types import DomainDict
 
 from actions import api, outbox
+from actions.messages import say
 from actions.tip import FORM_SLOTS
 from triage_api.engine.teencode import expand
 from triage_api.engine.text import fold
@@ -37,12 +36,12 @@ _HANDLE = re.compile(r"@[A-Za-z0-9_.]{3,32}")
 CHANNELS = {"telegram": "telegram", "zalo": "zalo"}
 
 
-def folded(text: Optional[str]) -> str:
+def folded(text: str | None) -> str:
     """Lower case, no diacritics, teencode expanded, punctuation dropped: «Thôi, ko báo nữa!» → «thoi khong bao nua»."""
     return " ".join(fold(part) for w in _WORD.findall((text or "").lower()) for part in expand(w))
 
 
-def consent_of(text: Optional[str]) -> Optional[str]:
+def consent_of(text: str | None) -> str | None:
     said = folded(text)
     if "an danh" in said or "giau ten" in said or said in {"1", "mot"}:
         return "anonymous"
@@ -54,52 +53,52 @@ def consent_of(text: Optional[str]) -> Optional[str]:
 
 
 class ValidateReportForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_report_form"
 
     async def required_slots(
-        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Text]:
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         if tracker.get_slot("consent") == "anonymous":
             return [slot for slot in domain_slots if slot != "contact"]
         return domain_slots
 
-    def _cancelled(self, slot: str, value: Any) -> Optional[Dict[Text, Any]]:
+    def _cancelled(self, slot: str, value: Any) -> dict[str, Any] | None:
         if isinstance(value, str) and folded(value) in CANCEL:
             return {slot: None, "report_cancelled": True, "requested_slot": None}
         return None
 
-    def _free_text(self, slot: str, value: Any) -> Dict[Text, Any]:
+    def _free_text(self, slot: str, value: Any) -> dict[str, Any]:
         cancelled = self._cancelled(slot, value)
         if cancelled is not None:
             return cancelled
         text = value.strip() if isinstance(value, str) else ""
         return {slot: text[:2000] or None}
 
-    def validate_what_happened(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_what_happened(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         return self._free_text("what_happened", value)
 
-    def validate_where(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_where(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """Kept as typed (the commune); the engine names the province, old names included."""
         result = self._free_text("where", value)
         if result.get("where"):
             result["province"] = _engine_entities(result["where"]).get("province")
         return result
 
-    def validate_when(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_when(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         return self._free_text("when", value)
 
-    def validate_who_at_risk(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_who_at_risk(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """Kept as typed; the engine reads the ages ("bé 14t", "mười sáu tuổi")."""
         result = self._free_text("who_at_risk", value)
         if result.get("who_at_risk"):
             result["risk_ages"] = list(_engine_entities(result["who_at_risk"]).get("ages") or [])
         return result
 
-    def validate_suspects(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_suspects(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         return self._free_text("suspects", value)
 
-    def validate_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         cancelled = self._cancelled("consent", value)
         if cancelled is not None:
             return cancelled
@@ -108,7 +107,7 @@ class ValidateReportForm(FormValidationAction):
             say(dispatcher, "consent_unclear")
         return {"consent": consent}
 
-    def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         cancelled = self._cancelled("contact", value)
         if cancelled is not None:
             return cancelled
@@ -116,7 +115,7 @@ class ValidateReportForm(FormValidationAction):
         return {"contact": "-" if not text or folded(text) in NOTHING else text[:200]}
 
 
-def _engine_entities(text: str) -> Dict[str, Any]:
+def _engine_entities(text: str) -> dict[str, Any]:
     """The triage engine's entities for an answer; none when the API is away (the answer itself is kept)."""
     try:
         return dict(api.triage(text).get("entities") or {})
@@ -124,7 +123,7 @@ def _engine_entities(text: str) -> Dict[str, Any]:
         return {}
 
 
-def _suspects(text: Optional[str]) -> List[Dict[str, str]]:
+def _suspects(text: str | None) -> list[dict[str, str]]:
     if not text or folded(text) in NOTHING:
         return []
     said = folded(text)
@@ -137,7 +136,7 @@ def _suspects(text: Optional[str]) -> List[Dict[str, str]]:
     return out[:50]
 
 
-def build_report(tracker: Tracker) -> Dict[str, Any]:
+def build_report(tracker: Tracker) -> dict[str, Any]:
     """The body of ``POST /v1/reports`` from the form's answers. The narrative keeps every answer, so
     nothing the person said is lost even where a field has no place for it."""
     slot = tracker.get_slot
@@ -146,7 +145,7 @@ def build_report(tracker: Tracker) -> Dict[str, Any]:
     narrative = "\n".join(f"{label}: {value}" if label else str(value) for label, value in parts if value)
     consent = slot("consent") or "anonymous"
     contact = slot("contact")
-    body: Dict[str, Any] = {
+    body: dict[str, Any] = {
         "channel": CHANNELS.get(tracker.get_latest_input_channel() or "", "web"),
         "consent": consent,
         "narrative": narrative[:5000] or "(không có nội dung)",
@@ -163,11 +162,11 @@ def build_report(tracker: Tracker) -> Dict[str, Any]:
 
 
 class ActionSubmitReport(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_report"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        reset: List[Dict[Text, Any]] = [SlotSet(s, None) for s in (*FORM_SLOTS, "province", "risk_ages")]
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        reset: list[dict[str, Any]] = [SlotSet(s, None) for s in (*FORM_SLOTS, "province", "risk_ages")]
         reset.append(SlotSet("report_cancelled", False))
         if tracker.get_slot("report_cancelled"):
             say(dispatcher, "report_cancelled")

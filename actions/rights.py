@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -11,10 +11,10 @@ from triage_api.knowledge import rights_answer
 
 
 class ActionAnswerRights(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_rights"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         question = (tracker.latest_message or {}).get("text") or ""
         dispatcher.utter_message(text=rights_answer(question).render())
         return []

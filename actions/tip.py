@@ -9,27 +9,26 @@ gets 113 and 111 at once, and the form goes on: the report will wait in the outb
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.messages import FORM_QUESTIONS, say
-
 from actions import api
+from actions.messages import FORM_QUESTIONS, say
 from actions.privacy import notice_once
 
 FORM_SLOTS = FORM_QUESTIONS  # the report form's slots, in the order it asks
 
 
 class ActionTriage(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_triage"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
-        events: List[Dict[Text, Any]] = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        events: list[dict[str, Any]] = [SlotSet(slot, None) for slot in FORM_SLOTS]
         events += [SlotSet("province", None), SlotSet("risk_ages", None), SlotSet("report_cancelled", False),
                    SlotSet("report_key", str(uuid.uuid4()))]
         try:

@@ -16,7 +16,7 @@ undiacritised text is unreliable). Whether that helps is measured by ``make eval
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -35,7 +35,7 @@ _SYLLABLE = re.compile(r"@[\w.]+|\w+", re.UNICODE)  # a syllable, or a whole @ha
 _TRUST_SHARE = 0.5  # the engine's rule: segment only messages mostly typed with diacritics
 
 
-def syllables(text: str) -> List[Token]:
+def syllables(text: str) -> list[Token]:
     """Syllable tokens of ``text`` with folded, teencode-expanded lemmas (no word lemmas)."""
     clean = EngineText.of(text).clean  # NFC, invisible characters blanked; same length as the NFC text
     if len(clean) != len(text):  # NFD input: offsets must index the text Rasa holds
@@ -48,7 +48,7 @@ def syllables(text: str) -> List[Token]:
     return tokens
 
 
-def _word_lemmas(text: str, tokens: List[Token]) -> None:
+def _word_lemmas(text: str, tokens: list[Token]) -> None:
     """Replace each token's lemma by its underthesea word's folded form, joined with "_"."""
     from underthesea import word_tokenize  # loaded only when asked for: ~0.3 s the first time
 
@@ -78,7 +78,7 @@ class VietnameseTokenizer(Tokenizer):
     """Syllable tokens with diacritic-folded, teencode-expanded lemmas (see the module's docstring)."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "intent_tokenization_flag": False,
             "intent_split_symbol": "_",
@@ -88,20 +88,20 @@ class VietnameseTokenizer(Tokenizer):
         }
 
     @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
+    def supported_languages() -> list[str] | None:
         return ["vi"]
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "VietnameseTokenizer":
+    ) -> VietnameseTokenizer:
         return cls(config)
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = message.get(attribute) or ""
         tokens = syllables(text)
         if self._config.get("word_lemmas"):

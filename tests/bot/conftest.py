@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
@@ -33,13 +34,13 @@ class FakeTriageApi:
     """Answers like triage_api: ``triage`` is what POST /v1/triage returns; every request is recorded."""
 
     def __init__(self) -> None:
-        self.triage: Dict[str, Any] = {"urgency": "P3", "indicators": [], "entities": {"province": None, "ages": []}}
-        self.requests: List[Dict[str, Any]] = []
+        self.triage: dict[str, Any] = {"urgency": "P3", "indicators": [], "entities": {"province": None, "ages": []}}
+        self.requests: list[dict[str, Any]] = []
         self.report_status = 201
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append({"path": self.path, "body": body, "headers": dict(self.headers)})
                 if self.path == "/v1/triage":
@@ -53,7 +54,7 @@ class FakeTriageApi:
                 else:
                     self._send(404, {"code": "not_found"})
 
-            def _send(self, status: int, payload: Dict[str, Any]) -> None:
+            def _send(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -68,7 +69,7 @@ class FakeTriageApi:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def paths(self) -> List[str]:
+    def paths(self) -> list[str]:
         return [r["path"] for r in self.requests]
 
     def close(self) -> None:
@@ -100,9 +101,9 @@ def api_down(monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-def texts(dispatcher: Any) -> List[str]:
+def texts(dispatcher: Any) -> list[str]:
     return [m.get("text") or "" for m in dispatcher.messages]
 
 
-def slots_of(events: List[Dict[str, Any]]) -> Dict[str, Optional[Any]]:
+def slots_of(events: list[dict[str, Any]]) -> dict[str, Any | None]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}

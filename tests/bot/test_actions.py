@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
@@ -24,7 +24,7 @@ P1 = {"urgency": "P1", "indicators": [{"code": "CONFINEMENT", "evidence": "bị 
       "entities": {"province": "Nghệ An", "ages": [], "countries": ["Campuchia"]}}
 
 
-def run(action: Any, t: Any) -> tuple[CollectingDispatcher, list[Dict[str, Any]]]:
+def run(action: Any, t: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
     return dispatcher, action.run(dispatcher, t, {})
 
@@ -54,7 +54,7 @@ def test_with_the_api_down_the_person_still_gets_113_and_111_first(api_down: str
     assert slots_of(events)["what_happened"].startswith("Cứu em với")
 
 
-def validate(slot: str, value: str, **slots: Any) -> Dict[str, Any]:
+def validate(slot: str, value: str, **slots: Any) -> dict[str, Any]:
     form = ValidateReportForm()
     method = getattr(form, f"validate_{slot}")
     return method(value, CollectingDispatcher(), tracker("form_done", **slots), {})  # type: ignore[no-any-return]
