@@ -21,7 +21,7 @@ RASA := PYTHONPATH=$(CURDIR) $(VENV_RASA)/bin/rasa
 BOT_DATA := nlu_data bot
 MODEL := models/bot.tar.gz
 
-.PHONY: help setup run test test-bot train lookups lint eval-triage eval-nlu bench-triage bench-intake bench-bot lock clean
+.PHONY: help setup browser run test test-bot train lookups lint eval-triage eval-nlu bench-triage bench-intake bench-bot lock clean
 
 help: ## List every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,6 +41,16 @@ $(VENV_RASA)/.installed: requirements/rasa.txt
 	@touch $@
 
 setup: $(VENV)/.installed $(VENV_RASA)/.installed ## Build both virtual environments (only what is missing or outdated)
+
+# Browser tests drive Debian's chromium through Playwright; a browser is never downloaded by a test tool.
+CHROMIUM ?= /usr/bin/chromium
+browser: ## Install Debian's chromium for the browser tests when it is missing (needs root and apt-get)
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium is not installed at $(CHROMIUM) and cannot be installed here: browser tests will be skipped (apt-get install chromium)"; fi; \
+	fi
 
 run: setup train ## Set up what is missing, train if needed, and start the stack: API :8000, actions :5055, bot :5005 (Redis if needed)
 	@mkdir -p var
@@ -62,7 +72,7 @@ bench-bot: setup train ## p50/p95 of full REST turns (Rasa + actions + API), pea
 lookups: $(VENV_RASA)/.installed ## Regenerate the NLU lookup tables from triage_api/data
 	PYTHONPATH=$(CURDIR) $(PY_RASA) -m bot.lookups
 
-test: setup lint ## Set up what is missing and run every test (lint and types included; trains the bot if needed)
+test: setup browser lint ## Set up what is missing and run every test (lint and types included; trains the bot if needed)
 	$(PY) -m pytest -m "not stack"
 	$(MAKE) --no-print-directory test-bot
 	$(PY) -m pytest -m stack tests/stack
