@@ -68,7 +68,9 @@ def _train(config: Path, out: Path) -> Path:
 
 def _predict(model: Path, texts: list[str]) -> list[str]:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(logging.WARNING)  # Rasa's debug log would print every message
     agent = Agent.load(str(model))
 
     async def parse_all() -> list[str]:
