@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,9 +12,11 @@ from triage_api import __version__
 from triage_api.engine.triage import warm_up
 from triage_api.errors import install_error_handlers
 from triage_api.limits import BodySizeLimit
+from triage_api.logs import configure as configure_logs
+from triage_api.metrics import RequestObserver
 from triage_api.outbox import Relay
 from triage_api.resources import open_resources
-from triage_api.routers import auth, handoffs, health, intake, reports, stats, triage
+from triage_api.routers import auth, console, handoffs, health, intake, metrics, queue, reports, stats, triage
 from triage_api.settings import Settings, get_settings
 from triage_api.writer import Writer
 
@@ -27,7 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        logging.getLogger("triage_api").setLevel(settings.log_level)
+        configure_logs(settings.log_format, settings.log_level)
         resources = open_resources(settings)
         app.state.settings = settings
         app.state.sessions, app.state.cipher = resources.sessions, resources.cipher
@@ -61,13 +62,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_windows = {}
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestObserver)  # outermost: counts and logs every answer, the size limit's too
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(triage.router)
     app.include_router(reports.router)
     app.include_router(intake.router)
     app.include_router(auth.router)
     app.include_router(stats.router)
     app.include_router(handoffs.router)
+    app.include_router(queue.router)
+    app.include_router(console.router)
     return app
 
 

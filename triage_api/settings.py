@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +19,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body accepted")
     warm_up: bool = Field(default=True, description="Load the language models at start-up, not on the first request")
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = Field(default="json", description="json: one object a line (report ids, never text)")
 
     # reports: the database of record, the intake stream, the keys for personal fields
     database_url: str = Field(
