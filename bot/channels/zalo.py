@@ -36,6 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.inbound import clean
 from bot.channels.limits import SenderLimits, Verdict
 from bot.channels.replay import ReplayGuard
 from bot.channels.replies import reply
@@ -191,12 +192,12 @@ class ZaloInput(InputChannel):
                 await self.client.send_text(user, reply("location"))  # the coordinates are neither used nor kept
             else:
                 text = message.get("text")
-                if not isinstance(text, str) or not text.strip():
+                if not isinstance(text, str) or not clean(text):
                     await self.client.send_text(user, reply("text_only"))
                 elif self.limits.too_long(text):
                     await self.client.send_text(user, reply("too_long"))
                 else:
-                    await on_new_message(UserMessage(text, self.get_output_channel(), PREFIX + user,
+                    await on_new_message(UserMessage(clean(text), self.get_output_channel(), PREFIX + user,
                                                      input_channel=self.name(), message_id=_msg_id(message)))
         except ZaloApiError:
             pass  # logged by the client with its code

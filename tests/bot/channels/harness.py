@@ -87,8 +87,8 @@ class FakeApi:
         raw = await request.read()
         record: dict[str, Any] = {"method": request.method, "path": request.path, "headers": dict(request.headers),
                                   "raw": raw}
-        if request.content_type == "application/x-www-form-urlencoded":
-            record["form"] = dict(await request.post())
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            record["form"] = {k: str(v) for k, v in (await request.post()).items()}
         elif raw:
             record["json"] = await request.json()
         self.requests.append(record)
