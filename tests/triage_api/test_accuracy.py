@@ -19,6 +19,12 @@ from triage_api.evaluation import TARGETS, Scores, cross_validated, load_set, sc
 EVAL = Path(__file__).resolve().parents[2] / "eval"
 DEV, HELD_OUT = EVAL / "triage_dev.jsonl", EVAL / "triage_test.jsonl"
 OUTSIDE = EVAL / "triage_outside_p3.jsonl"  # 45 suspicious-offer messages written by another writer
+OUTSIDE_ALL = EVAL / "triage_outside.jsonl"  # 120 messages of every urgency by another writer (2026-12-01)
+# its figures when it arrived, nothing tuned on it, less one message's worth of slack
+OUTSIDE_FLOOR = {
+    "p1_recall": 0.96, "p1_precision": 0.66, "urgency_accuracy": 0.78,
+    "indicator_f1": 0.87, "province_accuracy": 0.97,
+}
 # Held-out figures when the set was frozen (README, Results), less one message's worth of slack.
 HELD_OUT_FLOOR = {
     "p1_recall": 0.90, "p1_precision": 0.85, "urgency_accuracy": 0.87,
@@ -45,7 +51,7 @@ def test_the_labelled_sets_exist_and_are_large_enough() -> None:
 def test_every_label_follows_the_labelling_guide() -> None:
     """eval/README.md: known codes, IMMEDIATE_DANGER exactly on P1, one of the 34 provinces or null."""
     codes, provinces, ids = set(indicator_codes()), set(province_names()), set()
-    for item in (i for path in (DEV, HELD_OUT, OUTSIDE) for i in load_set(path)):
+    for item in (i for path in (DEV, HELD_OUT, OUTSIDE, OUTSIDE_ALL) for i in load_set(path)):
         assert set(item) == {"id", "text", "urgency", "indicators", "province", "style"}, item["id"]
         assert item["id"] not in ids, item["id"]
         ids.add(item["id"])
@@ -72,9 +78,10 @@ def test_losing_diacritics_costs_at_most_two_points(dev: dict[str, Scores], metr
     assert getattr(same, metric) - getattr(stripped, metric) <= 0.02
 
 
-def test_held_out_set_does_not_regress() -> None:
-    scores = _rows(HELD_OUT)["all"]
-    for metric, floor in HELD_OUT_FLOOR.items():
+@pytest.mark.parametrize(("path", "floors"), [(HELD_OUT, HELD_OUT_FLOOR), (OUTSIDE_ALL, OUTSIDE_FLOOR)], ids=["team", "outside"])
+def test_held_out_sets_do_not_regress(path: Path, floors: dict[str, float]) -> None:
+    scores = _rows(path)["all"]
+    for metric, floor in floors.items():
         assert getattr(scores, metric) >= floor, f"{metric} {getattr(scores, metric):.3f} < {floor}"
 
 
