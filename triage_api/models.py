@@ -68,6 +68,8 @@ class Report(Base):
     urgency_rule: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(24), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(80), default=None)  # the operator working on it ("user:lan")
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     events: Mapped[list[ReportEvent]] = relationship(back_populates="report", order_by="ReportEvent.id")
 

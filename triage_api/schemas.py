@@ -192,6 +192,11 @@ class TokenPublic(BaseModel):
     expires_in: int
 
 
+class PrincipalPublic(BaseModel):
+    name: str = Field(description="\"user:lan\" or \"key:police-hn-1\"")
+    role: Literal["operator", "supervisor", "police", "auditor", "service"]
+
+
 class IntakePull(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -235,3 +240,35 @@ class HandoffAccepted(BaseModel):
 
 class HandoffOpen(HandoffAccepted):
     conversation_id: str
+
+
+# --- the operators' queue (console) ----------------------------------------------------------
+
+
+class QueueItem(BaseModel):
+    """One line of the work list: no personal field, whoever reads it."""
+
+    id: str
+    receipt_code: str
+    channel: Channel
+    received_at: datetime
+    updated_at: datetime
+    province: str | None
+    urgency: Urgency
+    status: str
+    indicators: list[str] = Field(description="Indicator codes, in the order the engine found them")
+    claimed_by: str | None = Field(description="Who is working on it (\"user:lan\"), or null")
+
+
+class ForwardCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target: Literal["police", "victim_support"]
+    note: str | None = Field(default=None, max_length=1000, description="Kept encrypted; shown to operators and supervisors")
+
+
+class ReferencePublic(BaseModel):
+    """What the console shows as names: indicator labels, the 34 provinces."""
+
+    indicators: dict[str, str]
+    provinces: list[str]

@@ -1,14 +1,15 @@
-"""``POST /v1/token``: the OAuth2 password flow for people who sign in."""
+"""``POST /v1/token``: the OAuth2 password flow for people who sign in; ``GET /v1/me``: who is signed in."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 
-from triage_api.auth import TOKEN_LIFETIME, issue_token
+from triage_api.auth import ROLES, TOKEN_LIFETIME, Principal, issue_token
+from triage_api.deps import require
 from triage_api.errors import ProblemError
-from triage_api.schemas import Problem, TokenPublic
+from triage_api.schemas import PrincipalPublic, Problem, TokenPublic
 
 router = APIRouter(prefix="/v1", tags=["auth"])
 
@@ -19,3 +20,9 @@ def token(request: Request, username: Annotated[str, Form(max_length=64)], passw
     if issued is None:
         raise ProblemError(401, "invalid_credentials", "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.")
     return TokenPublic(access_token=issued[0], expires_in=int(TOKEN_LIFETIME.total_seconds()))
+
+
+@router.get("/me", response_model=PrincipalPublic, responses={401: {"model": Problem}})
+def me(principal: Annotated[Principal, Depends(require(*ROLES))]) -> PrincipalPublic:
+    """Who this credential belongs to and its role (the console shows what the role may do)."""
+    return PrincipalPublic(name=principal.name, role=principal.role)

@@ -1,0 +1,80 @@
+"""Who is working on a report, and where it was sent: claim, release and forward.
+
+A claim says "I have this one" so two operators never call the same family back; only its holder
+(or a supervisor) releases it. Forwarding to the police or to victim support is a step of the
+report's history with its target and an optional note (encrypted: it may describe people). Each is
+a ``report_events`` row, like every lifecycle change (:mod:`triage_api.lifecycle`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from triage_api.crypto import FieldCipher
+from triage_api.lifecycle import OPEN, LifecycleError
+from triage_api.models import Report, ReportEvent
+
+__all__ = ["ForwardTarget", "claim", "forward", "release"]
+
+ForwardTarget = Literal["police", "victim_support"]
+
+
+def _open_report(session: Session, report_id: str) -> Report:
+    report = session.get(Report, report_id, with_for_update=True)
+    if report is None:
+        raise LifecycleError("report_not_found", "Không tìm thấy báo cáo.", "No such report.")
+    if report.status not in OPEN:
+        raise LifecycleError("report_not_open", "Báo cáo này đã xong hoặc đã đóng.", "This report is finished or closed.")
+    return report
+
+
+def claim(sessions: sessionmaker[Session], report_id: str, *, actor: str) -> Report:
+    """Take a report; taking one you already hold does nothing (a double click is safe)."""
+    with sessions() as session:
+        report = _open_report(session, report_id)
+        if report.claimed_by == actor:
+            return report
+        if report.claimed_by is not None:
+            raise LifecycleError("claimed_by_other", "Báo cáo này đang có người khác xử lý.",
+                                 "Someone else is working on this report.")
+        at = datetime.now(UTC)
+        session.add(ReportEvent(report_id=report.id, at=at, actor=actor, kind="claim", from_value=None, to_value=None))
+        report.claimed_by, report.claimed_at, report.updated_at = actor, at, at
+        session.commit()
+        return report
+
+
+def release(sessions: sessionmaker[Session], report_id: str, *, actor: str, supervisor: bool = False) -> Report:
+    """Give a report back to the queue: its holder may, and a supervisor may for anyone."""
+    with sessions() as session:
+        report = session.get(Report, report_id, with_for_update=True)
+        if report is None:
+            raise LifecycleError("report_not_found", "Không tìm thấy báo cáo.", "No such report.")
+        if report.claimed_by is None:
+            return report
+        if report.claimed_by != actor and not supervisor:
+            raise LifecycleError("claimed_by_other", "Chỉ người đang xử lý (hoặc giám sát viên) mới trả lại được.",
+                                 "Only the holder (or a supervisor) may release this report.")
+        at = datetime.now(UTC)
+        session.add(ReportEvent(report_id=report.id, at=at, actor=actor, kind="release", from_value=None, to_value=None))
+        report.claimed_by, report.claimed_at, report.updated_at = None, None, at
+        session.commit()
+        return report
+
+
+def forward(
+    sessions: sessionmaker[Session], cipher: FieldCipher, report_id: str, target: ForwardTarget, *,
+    actor: str, note: str | None = None,
+) -> Report:
+    """Record that the report was sent to ``target``; the note is kept encrypted like every reason."""
+    with sessions() as session:
+        report = _open_report(session, report_id)
+        at = datetime.now(UTC)
+        session.add(ReportEvent(report_id=report.id, at=at, actor=actor, kind="forward", from_value=None, to_value=target,
+                                reason_enc=cipher.encrypt(note) if note and note.strip() else None))
+        report.updated_at = at
+        session.commit()
+        return report
