@@ -46,8 +46,9 @@ class Recorder:
 
 
 async def serve_channel(channel: InputChannel, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                        port: int) -> Any:
+                        port: int, *, agent: Any = None) -> Any:
     app = Sanic(f"test_{uuid.uuid4().hex}", configure_logging=False)
+    app.ctx.agent = agent  # what Rasa's server keeps there (the web chat's forget reaches the tracker store)
     app.blueprint(channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.url_prefix()}")
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
     await server.startup()

@@ -1,0 +1,162 @@
+"""The web chat page: ``GET /webhooks/webchat/`` serves a Vietnamese, mobile-first page (``webchat/``) and
+``POST /webhooks/webchat/message`` answers it on the same origin, collecting the bot's replies like Rasa's REST
+channel. ``POST /webhooks/webchat/forget`` (sent by the page's quick exit) deletes the conversation.
+
+For a person whose phone may be checked: the page makes no third-party request (Content-Security-Policy
+``default-src 'self'``), nothing is cached (``Cache-Control: no-store``, which also keeps it out of the
+back-forward cache), no cookie is set, the conversation lives only in the page's memory under a random id made at
+each load, and the quick exit clears the page and replaces it with a neutral site. Tracker ids are
+``webchat-<32 hex>``, so a web visitor can never write into a Zalo or Telegram conversation.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.inbound import clean
+from bot.channels.limits import SenderLimits, Verdict
+from bot.channels.replies import reply
+
+logger = logging.getLogger(__name__)
+PAGE = Path(__file__).with_name("webchat")
+PREFIX = "webchat-"
+SENDER = re.compile(r"^[0-9a-f]{32}$")
+ASSETS = {"chat.js": "text/javascript; charset=utf-8", "chat.css": "text/css; charset=utf-8"}
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                               "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+}
+DEFAULT_EXIT = "https://www.google.com/search?q=th%E1%BB%9Di+ti%E1%BA%BFt"
+
+
+def _json(payload: Any, status: int = 200, **extra: str) -> HTTPResponse:
+    return response.json(payload, status=status, headers={**HEADERS, **extra})
+
+
+def _stores(store: Any) -> list[Any]:
+    """The tracker store and what it wraps (Rasa nests them: fail-safe → awaitable → Redis/memory)."""
+    found, todo = [], [store]
+    while todo:
+        s = todo.pop()
+        if s is None or any(s is f for f in found):
+            continue
+        found.append(s)
+        todo += [getattr(s, "_tracker_store", None), getattr(s, "_fallback_tracker_store", None)]
+    return found
+
+
+def forget(app: Any, sender_id: str) -> bool:
+    """Delete ``sender_id``'s conversation from the Rasa server's tracker store; False when there is none."""
+    agent = getattr(app.ctx, "agent", None)
+    deleted = False
+    for store in _stores(getattr(agent, "tracker_store", None)):
+        if hasattr(store, "red") and hasattr(store, "key_prefix"):  # RedisTrackerStore
+            store.red.delete(store.key_prefix + sender_id)
+            deleted = True
+        elif isinstance(getattr(store, "store", None), dict):  # InMemoryTrackerStore
+            store.store.pop(sender_id, None)
+            deleted = True
+    return deleted
+
+
+class WebChatInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(exit_url=str((credentials or {}).get("exit_url") or DEFAULT_EXIT))
+
+    def __init__(self, *, exit_url: str = DEFAULT_EXIT, limits: SenderLimits | None = None) -> None:
+        self.exit_url = exit_url if exit_url.startswith("https://") else DEFAULT_EXIT
+        self.limits = limits or SenderLimits.from_env()
+
+    def page(self) -> str:
+        return (PAGE / "index.html").read_text(encoding="utf-8") \
+            .replace("{{exit_url}}", html.escape(self.exit_url, quote=True)) \
+            .replace("{{max_chars}}", str(self.limits.max_chars))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("webchat", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def index(_: Request) -> HTTPResponse:
+            return response.html(self.page(), headers=HEADERS)
+
+        for asset, content_type in ASSETS.items():
+            bp.add_route(_asset(asset, content_type), f"/{asset}", methods=["GET"], name=asset.replace(".", "_"))
+
+        @bp.route("/message", methods=["POST"])
+        async def message(request: Request) -> HTTPResponse:
+            if self.limits.body_too_big(request.body):
+                return _json({"messages": [{"text": reply("too_long")}]}, 413)
+            body = _body(request)
+            sender, text = body.get("sender"), body.get("message")
+            if not isinstance(sender, str) or not SENDER.fullmatch(sender) or not isinstance(text, str):
+                return _json({"error": "expected {sender: 32 hex digits, message: text}"}, 400)
+            if self.limits.check(PREFIX + sender) is not Verdict.ALLOW:
+                return _json({"messages": [{"text": reply("too_fast")}]}, 429, **{"Retry-After": "60"})
+            if self.limits.too_long(text):
+                return _json({"messages": [{"text": reply("too_long")}]})
+            if not clean(text):
+                return _json({"messages": []})
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(clean(text), collector, PREFIX + sender, input_channel=self.name()))
+            except Exception as error:  # noqa: BLE001 - the page must get an answer, with 113 and 111
+                logger.error("webchat message failed: %s", type(error).__name__)
+                return _json({"messages": [{"text": reply("failure")}]})
+            return _json({"messages": [_public(m) for m in collector.messages]})
+
+        @bp.route("/forget", methods=["POST"])
+        async def forget_conversation(request: Request) -> HTTPResponse:
+            sender = _body(request).get("sender")
+            if not isinstance(sender, str) or not SENDER.fullmatch(sender):
+                return _json({"error": "expected {sender: 32 hex digits}"}, 400)
+            try:
+                forget(request.app, PREFIX + sender)
+            except Exception as error:  # noqa: BLE001 - the tracker expires anyway (record_exp)
+                logger.error("webchat forget failed: %s", type(error).__name__)
+            return response.empty(headers={**HEADERS, "Clear-Site-Data": '"cache", "cookies", "storage"'})
+
+        return bp
+
+
+def _asset(name: str, content_type: str) -> Callable[[Request], Awaitable[HTTPResponse]]:
+    async def serve(_: Request) -> HTTPResponse:
+        return response.text((PAGE / name).read_text(encoding="utf-8"), headers=HEADERS, content_type=content_type)
+
+    return serve
+
+
+def _body(request: Request) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _public(message: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": str(message.get("text") or "")}
+    buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+               for b in message.get("buttons") or [] if isinstance(b, dict)]
+    if buttons:
+        out["buttons"] = buttons
+    return out
