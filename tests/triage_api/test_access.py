@@ -60,7 +60,8 @@ def test_each_role_sees_what_it_needs_and_every_read_is_audited(app_client: Test
     assert auditor["narrative"] is None and auditor["contact"] is None and auditor["urgency"] == "P1"
     with app_client.app.state.sessions() as s:  # type: ignore[attr-defined]
         audit = list(s.scalars(select(AuditEntry).where(AuditEntry.report_id == rid)))
-    assert {(a.role, a.action) for a in audit} == {("operator", "read"), ("police", "read")}
+    assert {(a.role, a.action) for a in audit} == {("operator", "read"), ("police", "read"), ("auditor", "read")}
+    assert [a.fields for a in audit if a.role == "auditor"] == [[]]  # a view without personal fields is recorded too
     assert all(SECRET_NAME not in str(a.fields) for a in audit)
 
 

@@ -18,7 +18,7 @@ export function missingQuestions(result, form) {
   if (!dangerNow) questions.push(["danger", "Hiện giờ có ai đang gặp nguy hiểm không? Người đó có đang bị giữ, bị đe dọa không?"]);
   if (!(result && result.entities.ages.length) && !form.age) questions.push(["age", "Người gặp nguy hiểm bao nhiêu tuổi?"]);
   if (!(result && result.entities.province) && !form.province) questions.push(["location", "Người đó đang ở đâu (tỉnh, thành; nếu ở nước ngoài thì nước nào)?"]);
-  if (!form.relation && !(result && result.entities.ages.length)) questions.push(["who", "Người gặp nguy hiểm là ai, quan hệ thế nào với người gọi?"]);
+  if (!form.relation) questions.push(["who", "Người gặp nguy hiểm là ai, quan hệ thế nào với người gọi?"]);
   return questions;
 }
 

@@ -104,8 +104,8 @@ def get_report(
             raise ProblemError(404, "report_not_found", "Không tìm thấy báo cáo.", "No such report.")
         events = list(session.scalars(select(ReportEvent).where(ReportEvent.report_id == report_id).order_by(ReportEvent.id)))
     body, shown = view(report, events, state.cipher, principal.role)
-    if shown:  # every read of personal fields is written down before they leave
-        record(state.sessions, principal, "read", report_id, shown)
+    # every view is written down (with the personal fields it shows, maybe none) before they leave
+    record(state.sessions, principal, "read", report_id, shown)
     return ReportPublic.model_validate(body)
 
 
