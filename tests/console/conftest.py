@@ -38,6 +38,14 @@ class Server:
     def headers(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role)}"}
 
+    def close_all(self) -> None:
+        """Close every open report (with a reason), so a test starts from an empty queue."""
+        headers = self.headers("supervisor")
+        for report in httpx.get(f"{self.url}/v1/queue", params={"limit": 500}, headers=headers).json():
+            r = httpx.post(f"{self.url}/v1/reports/{report['id']}/status", headers=headers,
+                           json={"to": "closed", "reason": "bài thử: dọn hàng đợi"})
+            assert r.status_code == 200, r.text
+
     def submit(self, narrative: str, **fields: Any) -> dict[str, Any]:
         body = {"channel": "web", "reporter_role": "family", "consent": "confidential", "narrative": narrative, **fields}
         r = httpx.post(f"{self.url}/v1/reports", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})

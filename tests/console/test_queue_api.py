@@ -67,7 +67,10 @@ def test_filters_by_province_status_channel_and_indicator(client: TestClient) ->
     hanoi = submit(client, P1, location={"province": "Hà Nội"})
     hotline = submit(client, P2, channel="hotline")
     advert = submit(client, P3)
-    ids = lambda **q: [r["id"] for r in client.get("/v1/queue", params=q, headers=headers).json()]  # noqa: E731
+
+    def ids(**q: str) -> list[str]:
+        return [r["id"] for r in client.get("/v1/queue", params=q, headers=headers).json()]
+
     assert ids(province="Hà Nội") == [hanoi]
     assert ids(channel="hotline") == [hotline]
     assert ids(indicator="DECEPTIVE_RECRUITMENT") == [advert]

@@ -31,6 +31,7 @@ def test_wrong_password_is_refused_in_vietnamese(page: Any, server: Server) -> N
 
 
 def test_a_p1_report_appears_on_top_live_and_can_be_claimed_but_not_closed_without_reason(page: Any, server: Server) -> None:
+    server.close_all()
     server.submit(P3_TIP)
     sign_in(page, server, "operator")
     page.wait_for_selector("#live.on")

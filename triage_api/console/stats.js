@@ -9,6 +9,7 @@ const NAME = { month: "Tháng", quarter: "Quý", half: "6 tháng", year: "Năm" 
 const FIRST_MONTH = { month: (n) => n, quarter: (n) => (n - 1) * 3 + 1, half: (n) => (n - 1) * 6 + 1, year: () => 1 };
 const SPAN = { month: 1, quarter: 3, half: 6, year: 12 };
 let labels = {};
+let provinceNames = [];
 
 function svg(tag, attrs, text) {
   const node = document.createElementNS(SVG, tag);
@@ -80,7 +81,10 @@ async function show(event) {
     clear($("chart-urgency")).append(bars(Object.entries(stats.by_urgency)));
     clear($("chart-indicator")).append(bars(Object.entries(stats.by_indicator).map(([k, v]) => [labels[k] || k, v])));
     clear($("chart-channel")).append(bars(Object.entries(stats.by_channel).map(([k, v]) => [CHANNEL_VI[k] || k, v])));
-    clear($("chart-province")).append(bars(Object.entries(stats.by_province)));
+    // all 34, those with no report too: a plan reads the zeros as well
+    const provinces = provinceNames.map((p) => [p, p in stats.by_province ? stats.by_province[p] : 0]);
+    const unknown = Object.entries(stats.by_province).filter(([p]) => !provinceNames.includes(p));
+    clear($("chart-province")).append(bars([...provinces, ...unknown]));
   } catch (error) {
     $("error").textContent = error.message;
   }
@@ -119,6 +123,7 @@ async function start() {
   }
   const ref = await reference();
   labels = ref.indicators;
+  provinceNames = ref.provinces;
   fillSelect($("province"), ref.provinces.map((p) => [p, p]), "Cả nước");
   $("year").value = String(new Date().getFullYear());
   numbers();
