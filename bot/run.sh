@@ -8,6 +8,8 @@ export PYTHONPATH=$PWD
 export RASA_TELEMETRY_ENABLED=false  # nothing leaves the machine: no crash reports to Rasa's servers
 export TRIAGE_API_URL=${TRIAGE_API_URL:-http://$API_HOST:$API_PORT}
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}
+# the channels' variables (credentials.yml): unset ones get their defaults; Zalo and Telegram stay off without secrets
+eval "$(.venv/bin/python -m bot.channels.defaults)"
 mkdir -p var
 
 # the bot's service key for the API (handoffs), made once and kept private

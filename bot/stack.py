@@ -18,6 +18,8 @@ from urllib.error import URLError
 from urllib.parse import urlparse
 from urllib.request import urlopen
 
+from bot.channels.defaults import DEFAULTS as CHANNEL_DEFAULTS  # Rasa refuses unset ${VAR}s in credentials.yml
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "bot.tar.gz"
 
@@ -74,7 +76,7 @@ def running(workdir: Path, redis_url: str, *, redis_db: int = 3, model: Path = M
     database = workdir / "reports.sqlite3"
     redis = urlparse(redis_url)
     env = {
-        **os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "DATABASE_URL": f"sqlite:///{database}", "REDIS_URL": redis_url,
+        **CHANNEL_DEFAULTS, **os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "DATABASE_URL": f"sqlite:///{database}", "REDIS_URL": redis_url,
         "TRIAGE_DATA_KEYS": Fernet.generate_key().decode(), "TRIAGE_API_URL": f"http://127.0.0.1:{api_port}",
         "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook", "SANIC_HOST": "127.0.0.1",
         "BOT_REDIS_HOST": redis.hostname or "127.0.0.1", "BOT_REDIS_PORT": str(redis.port or 6379),
