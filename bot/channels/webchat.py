@@ -65,11 +65,12 @@ def forget(app: Any, sender_id: str) -> bool:
     agent = getattr(app.ctx, "agent", None)
     deleted = False
     for store in _stores(getattr(agent, "tracker_store", None)):
-        if hasattr(store, "red") and hasattr(store, "key_prefix"):  # RedisTrackerStore
+        for held in ("store", "_away"):  # InMemoryTrackerStore; bot.stores' copy kept while Redis is away
+            if isinstance(getattr(store, held, None), dict):
+                getattr(store, held).pop(sender_id, None)
+                deleted = True
+        if hasattr(store, "red") and hasattr(store, "key_prefix"):  # RedisTrackerStore and its subclasses
             store.red.delete(store.key_prefix + sender_id)
-            deleted = True
-        elif isinstance(getattr(store, "store", None), dict):  # InMemoryTrackerStore
-            store.store.pop(sender_id, None)
             deleted = True
     return deleted
 
