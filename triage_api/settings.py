@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     reports_per_minute: int = Field(default=30, ge=1, description="Reports one client may submit a minute")
     reads_per_minute: int = Field(default=600, ge=1, description="Other report and intake calls one client may make a minute")
     retention_days: int = Field(default=365, ge=1, description="Narratives and contacts are erased this long after closure")
+    stream_lifetime_s: float = Field(default=15, gt=0, description="The console's live stream ends (and reopens) this often")
 
 
 @lru_cache(maxsize=1)

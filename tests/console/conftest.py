@@ -70,7 +70,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     database = folder / "reports.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "REDIS_URL": "",
            "TRIAGE_DATA_KEYS": Fernet.generate_key().decode(), "TRIAGE_REPORTS_PER_MINUTE": "1000",
-           "TRIAGE_READS_PER_MINUTE": "10000"}
+           "TRIAGE_READS_PER_MINUTE": "10000",
+           "TRIAGE_STREAM_LIFETIME_S": "2"}  # the browser tests cross several stream renewals
     for role in ROLES:
         add_user(env, f"{role}-1", role)
     add_user(env, "operator-2", "operator")

@@ -166,6 +166,20 @@ def test_the_live_stream_needs_a_credential(client: TestClient) -> None:
     assert client.get("/v1/queue/events", headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
+def test_the_live_stream_sends_recent_reports_and_ends_by_itself(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from triage_api.routers import queue
+
+    monkeypatch.setattr(client.app.state.settings, "stream_lifetime_s", 0.3)  # type: ignore[attr-defined]
+    monkeypatch.setattr(queue, "POLL_S", 0.05)
+    rid = submit(client, P1)
+    with client.stream("GET", "/v1/queue/events", headers=login(client, "operator")) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        lines = list(r.iter_lines())  # returns: the stream ended
+    data = [line[6:] for line in lines if line.startswith("data: ")]
+    assert "event: report" in lines and len(data) == 1  # polled several times, sent once
+    assert f'"id":"{rid}"' in data[0] and SECRET not in "".join(lines)
+
+
 def test_console_pages_carry_a_strict_content_security_policy(client: TestClient) -> None:
     for path in ("/console/", "/console/report.html", "/console/hotline.html", "/console/stats.html",
                  "/console/common.js", "/console/console.css"):

@@ -40,7 +40,8 @@ def test_a_p1_report_appears_on_top_live_and_can_be_claimed_but_not_closed_witho
 
     accepted = server.submit(P1_TIP, location={"province": "Bắc Giang"})  # through the API, while the page is open
     assert accepted["urgency"] == "P1"
-    row = page.wait_for_selector(f"#queue-body tr[data-id='{accepted['id']}']", timeout=10_000)
+    row = page.locator(f"#queue-body tr[data-id='{accepted['id']}']")  # rows are redrawn: a locator, not a handle
+    row.wait_for(timeout=10_000)
     first = page.locator("#queue-body tr").first
     assert first.get_attribute("data-id") == accepted["id"] and first.get_attribute("data-urgency") == "P1"
     banner = page.locator("#alert")
@@ -49,7 +50,13 @@ def test_a_p1_report_appears_on_top_live_and_can_be_claimed_but_not_closed_witho
     assert "Bắc Ninh" in row.inner_text()  # the old province name resolved to the new unit
     screenshot(page, "console_queue_live_p1")
 
-    row.query_selector("a").click()
+    page.wait_for_timeout(2500)  # the server has ended that stream (TRIAGE_STREAM_LIFETIME_S=2): the page opened the next
+    later = server.submit(P3_TIP, channel="telegram")
+    page.wait_for_selector(f"#queue-body tr[data-id='{later['id']}']", timeout=10_000)
+    assert page.locator("#queue-body tr").first.get_attribute("data-id") == accepted["id"]  # P1 stays on top
+    assert page.is_visible("#live.on")
+
+    row.locator("a").click()
     page.wait_for_selector("#report:not(.hidden)")
     page.click("#claim")
     page.wait_for_selector("#action-message.ok")

@@ -8,7 +8,6 @@ const OPEN = new Set(["received", "queued", "acknowledged", "in_progress"]);
 const reports = new Map(); // id → QueueItem
 let labels = {};
 let audio = null;
-let stream = null;
 
 const $ = (id) => document.getElementById(id);
 
@@ -99,9 +98,9 @@ async function follow() {
   const live = $("live");
   while (token()) {
     try {
-      stream = new AbortController();
-      const response = await fetch("/v1/queue/events", { headers: { Authorization: `Bearer ${token()}` }, signal: stream.signal });
-      if (response.status === 401) { live.textContent = "Phiên đăng nhập đã hết, vui lòng đăng nhập lại."; return; }
+      const started = Date.now();
+      const response = await fetch("/v1/queue/events", { headers: { Authorization: `Bearer ${token()}` } });
+      if (response.status === 401) { live.className = "live off"; live.textContent = "Phiên đăng nhập đã hết, vui lòng đăng nhập lại."; return; }
       if (!response.ok || !response.body) throw new Error(String(response.status));
       live.className = "live on";
       live.textContent = "Cập nhật trực tiếp";
@@ -118,9 +117,11 @@ async function follow() {
           const kind = (block.match(/^event: (.*)$/m) || [])[1];
           const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
           if (kind === "report" && data) received(JSON.parse(data));
-          if (kind === "expired") { live.textContent = "Phiên đăng nhập đã hết."; return; }
+          if (kind === "expired") { live.className = "live off"; live.textContent = "Phiên đăng nhập đã hết, vui lòng đăng nhập lại."; return; }
         }
       }
+      // the server ends each stream after a while: the next one picks up where it left off
+      if (Date.now() - started > 1000) continue;
     } catch { /* dropped: try again below */ }
     live.className = "live off";
     live.textContent = "Mất kết nối, đang thử lại…";

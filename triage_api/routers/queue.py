@@ -85,9 +85,12 @@ async def _changes(request: Request, bearer: str) -> AsyncIterator[bytes]:
     since = datetime.now(UTC) - OVERLAP
     seen: dict[str, datetime] = {}
     loop = asyncio.get_running_loop()
-    last_beat = last_auth = loop.time()
+    # a stream ends by itself (settings.stream_lifetime_s) and the console opens the next at once, losing
+    # nothing (the overlap): uvicorn waits for open responses before it stops, and would wait forever
+    lifetime = float(request.app.state.settings.stream_lifetime_s)
+    opened = last_beat = last_auth = loop.time()
     yield b"retry: 2000\n\n"
-    while not await request.is_disconnected():
+    while not await request.is_disconnected() and loop.time() - opened < lifetime:
         polled_at = datetime.now(UTC)
         for report in await asyncio.to_thread(worklist.changed_since, sessions, since):
             if seen.get(report.id) != report.updated_at:
