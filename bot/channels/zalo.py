@@ -59,7 +59,7 @@ def signature(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) -> s
 
 
 class ZaloOutput(OutputChannel):
-    """Text replies through the CS message API; buttons become a numbered list (Rasa's default)."""
+    """Text replies through the CS message API; buttons become lines of the same message."""
 
     @classmethod
     def name(cls) -> str:
@@ -70,6 +70,12 @@ class ZaloOutput(OutputChannel):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.client.send_text(recipient_id.removeprefix(PREFIX), text)
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]],
+                                     **kwargs: Any) -> None:
+        """One message: the text, then each choice on its own line (the person answers in words)."""
+        choices = "\n".join(f"• {b.get('title', '')}" for b in buttons if isinstance(b, dict) and b.get("title"))
+        await self.send_text_message(recipient_id, f"{text}\n{choices}" if choices else text)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         logger.debug("zalo: image replies are not sent")

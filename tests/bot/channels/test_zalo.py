@@ -297,3 +297,10 @@ def test_the_replay_guard_can_live_in_redis_for_several_servers(loop_thread: Loo
         assert first.post(e).json() == {"status": "ok"}
     for second in make_zalo(loop_thread, tmp_path / "b", replay_redis_url=url):
         assert second.post(e).json() == {"status": "duplicate"} and second.bot.messages == []
+
+
+def test_buttons_arrive_as_one_message_with_a_line_per_choice(zalo: Zalo, loop_thread: LoopThread) -> None:
+    out = zalo.channel.get_output_channel()
+    loop_thread.run(out.send_response(f"zalo-{USER}", {"text": "Bạn muốn báo theo cách nào?", "buttons": [
+        {"title": "Ẩn danh", "payload": "ẩn danh"}, {"title": "Bảo mật", "payload": "bảo mật"}]}))
+    assert zalo.fake.texts_to(USER) == ["Bạn muốn báo theo cách nào?\n• Ẩn danh\n• Bảo mật"]
