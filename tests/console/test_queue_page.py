@@ -55,6 +55,12 @@ def test_a_p1_report_appears_on_top_live_and_can_be_claimed_but_not_closed_witho
     page.wait_for_selector(f"#queue-body tr[data-id='{later['id']}']", timeout=10_000)
     assert page.locator("#queue-body tr").first.get_attribute("data-id") == accepted["id"]  # P1 stays on top
     assert page.is_visible("#live.on")
+    page.click("#alert button")  # "Đã thấy": the banner goes
+    assert page.is_hidden("#alert")
+    raised = httpx.post(f"{server.url}/v1/reports/{later['id']}/urgency", headers=server.headers("supervisor"),
+                        json={"to": "P1", "reason": "người gọi lại nói đang bị giữ"})
+    assert raised.status_code == 200
+    page.wait_for_selector(f"#alert:has-text('{later['receipt_code']}')", timeout=10_000)  # raised to P1: alerted too
 
     row.locator("a").click()
     page.wait_for_selector("#report:not(.hidden)")
@@ -91,4 +97,17 @@ def test_the_narrative_is_shown_as_text_with_each_indicator_marked(page: Any, se
     assert marks["DOCUMENT_RETENTION"].startswith("giữ hộ chiếu")
     assert page.inner_text("#explanation").startswith("Vì sao mức này")
     screenshot(page, "console_report_view")
+
+    page.select_option("#urgency-to", "P2")
+    page.click("#urgency-form button[type=submit]")  # no reason: refused before anything is sent
+    page.wait_for_selector("#action-message.error")
+    page.fill("#urgency-reason", "Đã gọi lại: người thân đã về nhà an toàn")
+    page.click("#urgency-form button[type=submit]")
+    page.wait_for_selector("#title .badge.P2")
+    page.select_option("#forward-target", "victim_support")
+    page.fill("#forward-note", "Cần hỗ trợ tâm lý")
+    page.click("#forward-form button[type=submit]")
+    page.wait_for_selector("#history tr:has-text('hỗ trợ nạn nhân')")
+    history = page.inner_text("#history")
+    assert "P1 → P2" in history and "người thân đã về nhà an toàn" in history and "Cần hỗ trợ tâm lý" in history
     only_own_origin(page, server)

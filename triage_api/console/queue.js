@@ -70,9 +70,10 @@ function beep() {
     oscillator.frequency.value = 880;
     gain.gain.value = 0.08;
     oscillator.connect(gain).connect(audio.destination);
+    if (audio.state === "suspended") audio.resume(); // allowed once the person has clicked on the page
     oscillator.start();
     oscillator.stop(audio.currentTime + 0.35);
-    document.body.dataset.beeps = String(Number(document.body.dataset.beeps || 0) + 1);
+    if (audio.state === "running") document.body.dataset.beeps = String(Number(document.body.dataset.beeps || 0) + 1);
   } catch { /* no audio device: the banner still shows */ }
 }
 
@@ -88,9 +89,10 @@ function alertP1(item) {
 }
 
 function received(item) {
-  const known = reports.has(item.id);
+  const before = reports.get(item.id);
   reports.set(item.id, item);
-  if (!known && item.urgency === "P1" && OPEN.has(item.status)) alertP1(item);
+  // a new P1, or one raised to P1 since: both need someone now
+  if (item.urgency === "P1" && OPEN.has(item.status) && (!before || before.urgency !== "P1")) alertP1(item);
   render();
 }
 
@@ -170,4 +172,6 @@ async function signIn(event) {
 }
 
 $("login-form").addEventListener("submit", signIn);
+// after a reload there was no click yet: the first one unlocks the P1 beep
+document.addEventListener("click", () => { try { audio = audio || new AudioContext(); audio.resume(); } catch { /* no audio */ } }, { once: true });
 if (token()) showQueue(); else { renderHeader("queue", null); $("login").classList.remove("hidden"); }
