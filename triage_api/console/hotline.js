@@ -80,6 +80,12 @@ async function save(event) {
   event.preventDefault();
   const button = $("save");
   const message = $("save-message");
+  const age = $("age").value.trim();
+  if (age && !(Number.isInteger(Number(age)) && Number(age) >= 0 && Number(age) <= 120)) {
+    message.className = "error";
+    message.textContent = "Tuổi phải là số từ 0 đến 120.";
+    return;
+  }
   button.disabled = true;
   message.className = "";
   message.textContent = "Đang lưu…";
