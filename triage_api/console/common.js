@@ -110,9 +110,11 @@ export async function signedIn(active) {
 export function renderHeader(active, who) {
   const header = document.querySelector("header.top");
   if (!header) return;
-  const pages = [["queue", "/console/", "Hàng đợi"], ["hotline", "/console/hotline.html", "Nhập cuộc gọi"],
-    ["stats", "/console/stats.html", "Thống kê"]];
-  const nav = el("nav", {}, pages.map(([id, href, text]) =>
+  const role = who ? who.role : null;
+  const pages = [["queue", "/console/", "Hàng đợi", true],
+    ["hotline", "/console/hotline.html", "Nhập cuộc gọi", role === "operator" || role === "supervisor"],
+    ["stats", "/console/stats.html", "Thống kê", role === "supervisor" || role === "auditor"]];
+  const nav = el("nav", {}, pages.filter(([, , , shown]) => who && shown).map(([id, href, text]) =>
     el("a", { href, "aria-current": id === active ? "page" : null }, text)));
   clear(header).append(
     el("h1", {}, "Tiếp nhận tin báo mua bán người"), nav,

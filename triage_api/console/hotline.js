@@ -112,7 +112,13 @@ function newCall() {
 }
 
 async function start() {
-  await signedIn("hotline");
+  const who = await signedIn("hotline");
+  if (who.role !== "operator" && who.role !== "supervisor") {
+    $("save").disabled = true;
+    $("save-message").className = "error";
+    $("save-message").textContent = "Nhập cuộc gọi dành cho điều phối viên và giám sát viên.";
+    return;
+  }
   const ref = await reference();
   labels = ref.indicators;
   fillSelect($("province"), ref.provinces.map((p) => [p, p]), "— chưa rõ —");
