@@ -2,7 +2,7 @@
 
 >>> clean("/restart")  # no intent syntax from the public: Rasa would read "/intent{...}" as an intent
 'restart'
->>> clean("  Ha\\u0300 No\\u0323i\\x00 ")  # NFC (the tokenizer's offsets rely on it), no control characters
+>>> clean("  Ha\\u0300 No\\u0323\\u0302i\\x00 ")  # NFC (the tokenizer's offsets rely on it), no control characters
 'Hà Nội'
 """
 
