@@ -63,3 +63,4 @@ def test_an_anonymous_call_with_a_contact_is_refused_with_the_reason(page: Any, 
     page.wait_for_selector("#save-message.error")
     assert "ẩn danh" in page.inner_text("#save-message")
     assert page.is_enabled("#save")
+    screenshot(page, "console_hotline_anonymous_with_contact_refused")

@@ -198,3 +198,18 @@ def test_console_pages_carry_a_strict_content_security_policy(client: TestClient
 def test_reference_names_every_indicator_and_the_34_provinces(client: TestClient) -> None:
     body = client.get("/v1/reference").json()
     assert len(body["provinces"]) == 34 and body["indicators"]["CONFINEMENT"] == "bị giam giữ"
+
+
+def test_queue_and_claims_work_the_same_on_postgresql_and_sqlite(database_url: str) -> None:
+    with TestClient(create_app(settings_for(database_url)), raise_server_exceptions=False) as client:
+        advert, urgent = submit(client, P3, age_minutes=30), submit(client, P1)
+        lan, minh = login(client, "operator"), login(client, "operator")
+        assert [r["id"] for r in client.get("/v1/queue", headers=lan).json()] == [urgent, advert]
+        assert [r["id"] for r in client.get("/v1/queue", params={"indicator": "CONFINEMENT", "limit": 1},
+                                            headers=lan).json()] == [urgent]
+        assert client.post(f"/v1/reports/{urgent}/claim", headers=lan).status_code == 200
+        assert client.post(f"/v1/reports/{urgent}/claim", headers=minh).status_code == 409
+        assert client.post(f"/v1/reports/{urgent}/forward", json={"target": "police"}, headers=lan).status_code == 200
+        closed = client.post(f"/v1/reports/{urgent}/status", json={"to": "closed", "reason": "đã chuyển công an"}, headers=lan)
+        assert closed.status_code == 200 and closed.json()["status"] == "closed"
+        assert [r["id"] for r in client.get("/v1/queue", headers=minh).json()] == [advert]
