@@ -101,7 +101,7 @@ class ZaloInput(InputChannel):
                  refresh_token: str = "", token_file: str = "var/zalo_tokens.json",
                  api_base: str = "https://openapi.zalo.me", oauth_base: str = "https://oauth.zaloapp.com",
                  replay_redis_url: str = "", limits: SenderLimits | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, refresh_check_s: float = 300) -> None:
         self.app_id, self.oa_secret_key = app_id, oa_secret_key
         self.configured = bool(app_id and oa_secret_key and (access_token or refresh_token))
         self.tokens = TokenKeeper(app_id=app_id, app_secret=app_secret, oauth_base=oauth_base, path=Path(token_file),
@@ -111,6 +111,8 @@ class ZaloInput(InputChannel):
         self.limits = limits or SenderLimits.from_env()
         self._clock = clock
         self.tasks: set[asyncio.Task[None]] = set()
+        self.refresh_check_s = refresh_check_s
+        self._keeper: asyncio.Task[None] | None = None
         if not self.configured:
             logger.info("zalo channel is off: ZALO_APP_ID, ZALO_OA_SECRET_KEY and a token are not all set")
 
@@ -168,12 +170,32 @@ class ZaloInput(InputChannel):
             task.add_done_callback(self.tasks.discard)
             return response.json({"status": "ok"})
 
+        @bp.listener("after_server_start")
+        async def start_keeping_fresh(*_: Any) -> None:
+            if self.configured:
+                self._keeper = asyncio.get_running_loop().create_task(self.keep_fresh())
+
         @bp.listener("before_server_stop")
         async def close(*_: Any) -> None:
+            if self._keeper is not None:
+                self._keeper.cancel()
             await self.drain()
             await self.client.close()
 
         return bp
+
+    async def keep_fresh(self) -> None:
+        """Refresh the access token before it expires even when nobody writes: the refresh token is only
+        valid for a limited time too, and each refresh renews it. Checks every ``refresh_check_s``."""
+        while True:
+            if not self.tokens.fresh_enough():
+                try:
+                    await self.tokens.access_token(self.client.session())
+                except ZaloApiError:
+                    pass  # logged with its code; tried again at the next check
+                except Exception as error:  # noqa: BLE001 - Zalo unreachable: try again later
+                    logger.warning("zalo token refresh: %s", type(error).__name__)
+            await asyncio.sleep(self.refresh_check_s)
 
     async def handle(self, event: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """One authentic event; never raises (a failure is logged by type, without content)."""

@@ -58,8 +58,9 @@ def event(name: str = "user_send_text", *, text: str | None = "xin chào", user:
 
 
 def make_zalo(loop: LoopThread, tmp_path: Path, *, access_token: str = "access-0", refresh_token: str = "refresh-0",
-              per_minute: int = 20, max_chars: int = 2000, **options: Any) -> Iterator[Zalo]:
+              per_minute: int = 20, max_chars: int = 2000, expires_in: str = "90000", **options: Any) -> Iterator[Zalo]:
     fake = FakeZaloApi(app_secret=APP_SECRET, access_token="access-0", refresh_token="refresh-0")
+    fake.expires_in = expires_in
     loop.run(fake.start(free_port()))
     token_file = tmp_path / "var" / "zalo_tokens.json"
     channel = ZaloInput(app_id=APP_ID, oa_secret_key=OA_SECRET, app_secret=APP_SECRET, access_token=access_token,
@@ -70,6 +71,13 @@ def make_zalo(loop: LoopThread, tmp_path: Path, *, access_token: str = "access-0
     yield Zalo(f"http://127.0.0.1:{port}", channel, fake, bot, loop, token_file)
     loop.run(stop_server(server))
     loop.run(fake.stop())
+
+
+def wait_for_refreshes(zalo: Zalo, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while zalo.fake.refreshes < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert zalo.fake.refreshes >= count
 
 
 @pytest.fixture
@@ -178,7 +186,7 @@ def test_a_follow_gets_a_welcome_with_privacy_advice(zalo: Zalo) -> None:
     assert "ẩn danh" in said and "xóa" in said and "113" in said and "111" in said
 
 
-def test_without_an_access_token_the_first_reply_refreshes_it_and_the_new_pair_is_kept_private(
+def test_without_an_access_token_one_is_fetched_at_once_and_the_new_pair_is_kept_private(
         loop_thread: LoopThread, tmp_path: Path) -> None:
     for zalo in make_zalo(loop_thread, tmp_path, access_token=""):
         assert zalo.post(event(text="chào")).status_code == 200
@@ -195,13 +203,14 @@ def test_without_an_access_token_the_first_reply_refreshes_it_and_the_new_pair_i
 
 def test_a_token_about_to_expire_is_refreshed_before_sending_and_the_rotated_refresh_token_is_used(
         loop_thread: LoopThread, tmp_path: Path) -> None:
-    for zalo in make_zalo(loop_thread, tmp_path, access_token=""):
-        zalo.fake.expires_in = "300"  # less than the refresh margin: the next send refreshes first
+    # tokens that live less than the refresh margin: every send refreshes first
+    for zalo in make_zalo(loop_thread, tmp_path, access_token="", expires_in="300"):
+        wait_for_refreshes(zalo, 1)  # the one made at start-up (no access token yet)
         zalo.post(event(text="một"))
         zalo.post(event(text="hai"))
         refreshes = zalo.fake.to("/v4/oa/access_token")
-        assert [r["form"]["refresh_token"] for r in refreshes] == ["refresh-0", "refresh-1"]
-        assert [r["headers"]["access_token"] for r in zalo.fake.to("/v3.0/oa/message/cs")] == ["access-1", "access-2"]
+        assert [r["form"]["refresh_token"] for r in refreshes] == ["refresh-0", "refresh-1", "refresh-2"]
+        assert [r["headers"]["access_token"] for r in zalo.fake.to("/v3.0/oa/message/cs")] == ["access-2", "access-3"]
         assert zalo.fake.texts_to(USER) == ["đã nhận: một", "đã nhận: hai"]
 
 
@@ -304,3 +313,12 @@ def test_buttons_arrive_as_one_message_with_a_line_per_choice(zalo: Zalo, loop_t
     loop_thread.run(out.send_response(f"zalo-{USER}", {"text": "Bạn muốn báo theo cách nào?", "buttons": [
         {"title": "Ẩn danh", "payload": "ẩn danh"}, {"title": "Bảo mật", "payload": "bảo mật"}]}))
     assert zalo.fake.texts_to(USER) == ["Bạn muốn báo theo cách nào?\n• Ẩn danh\n• Bảo mật"]
+
+
+def test_the_token_is_refreshed_before_it_expires_even_when_nobody_writes(loop_thread: LoopThread, tmp_path: Path) -> None:
+    # always inside the refresh margin: every check refreshes
+    for zalo in make_zalo(loop_thread, tmp_path, access_token="", refresh_check_s=0.05, expires_in="300"):
+        wait_for_refreshes(zalo, 3)
+        forms = [r["form"]["refresh_token"] for r in zalo.fake.to("/v4/oa/access_token")]
+        assert forms[:3] == ["refresh-0", "refresh-1", "refresh-2"]  # each one the newest, rotated
+        assert zalo.bot.messages == [] and zalo.fake.to("/v3.0/oa/message/cs") == []
