@@ -21,7 +21,7 @@ RASA := PYTHONPATH=$(CURDIR) $(VENV_RASA)/bin/rasa
 BOT_DATA := nlu_data bot
 MODEL := models/bot.tar.gz
 
-.PHONY: help setup browser run test test-bot train lookups lint eval-triage eval-nlu bench-triage bench-intake bench-bot lock clean
+.PHONY: help setup browser run bench test test-bot train lookups lint eval-triage eval-nlu bench-triage bench-intake bench-bot lock clean
 
 help: ## List every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,12 +52,7 @@ browser: ## Install Debian's chromium for the browser tests when it is missing (
 		else echo "chromium is not installed at $(CHROMIUM) and cannot be installed here: browser tests will be skipped (apt-get install chromium)"; fi; \
 	fi
 
-run: setup train ## Set up what is missing, train if needed, and start the stack: API :8000, actions :5055, bot :5005 (Redis if needed)
-	@mkdir -p var
-	@if [ -z "$$REDIS_URL" ] && command -v redis-server >/dev/null && ! redis-cli -p 6379 ping >/dev/null 2>&1; then \
-		echo "starting redis-server on 127.0.0.1:6379 (data in var/redis)"; mkdir -p var/redis; \
-		redis-server --port 6379 --bind 127.0.0.1 --dir var/redis --appendonly yes --daemonize yes --pidfile $(CURDIR)/var/redis/redis.pid >/dev/null; \
-	fi
+run: setup train ## Set up what is missing, train if needed, and start everything (Redis if needed, API + console :8000, actions :5055, bot :5005)
 	API_HOST=$(API_HOST) API_PORT=$(API_PORT) bot/run.sh
 
 train: $(VENV_RASA)/.installed ## Train the Rasa model into models/bot.tar.gz (Rasa's cache skips what did not change)
@@ -89,13 +84,16 @@ lint: $(VENV)/.installed ## Ruff and mypy (strict) on the triage API
 	$(VENV)/bin/mypy
 
 eval-triage: $(VENV)/.installed ## Accuracy of the triage engine on the labelled sets in eval/
-	$(PY) -m triage_api evaluate eval/triage_dev.jsonl eval/triage_test.jsonl eval/triage_outside_p3.jsonl
+	$(PY) -m triage_api evaluate eval/triage_dev.jsonl eval/triage_test.jsonl eval/triage_outside.jsonl eval/triage_outside_p3.jsonl
 
 bench-triage: $(VENV)/.installed ## Speed of the triage engine: in-process p50/p95/max and batch CLI throughput
 	$(PY) -m triage_api bench
 
 bench-intake: $(VENV)/.installed ## Report intake rate and p50/p95 latency on PostgreSQL + Redis, with the Redis ceiling
 	$(PY) -m triage_api bench-intake
+
+bench: setup train ## Every benchmark in one run, one table with each figure beside its comparison: docs/benchmarks.md (~25 min)
+	PYTHONPATH=$(CURDIR) $(PY) -m bot.benchmarks
 
 lock: ## Re-pin requirements/*.txt from requirements/*.in (needs the registries)
 	rm -rf /tmp/lock-api /tmp/lock-rasa

@@ -51,6 +51,10 @@ class Stack:
     database: Path
     logs: dict[str, Path]
     pids: dict[str, int] = field(default_factory=dict)
+    commands: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    env: dict[str, str] = field(default_factory=dict, repr=False)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, repr=False)
+    health: dict[str, str] = field(default_factory=dict)
 
     def log_text(self) -> str:
         return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in self.logs.values())
@@ -64,9 +68,34 @@ class Stack:
                     out[name] = int(line.split()[1]) / 1024
         return out
 
+    def start(self, name: str, *, wait: bool = True) -> None:
+        """Start one of the processes (again), its log appended to; wait until it answers."""
+        process = subprocess.Popen(self.commands[name], cwd=ROOT, env=self.env,
+                                   stdout=self.logs[name].open("a"), stderr=subprocess.STDOUT)
+        self.processes[name], self.pids[name] = process, process.pid
+        if wait:
+            wait_until_up(self.health[name], processes={name: process})
+
+    def stop(self, name: str) -> None:
+        """Stop one process as an operator (or a crash) would: SIGTERM, then SIGKILL after 20 s."""
+        process = self.processes.pop(name)
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.processes[name].terminate()
+        for name in list(self.processes):
+            self.stop(name)
+
 
 @contextmanager
-def running(workdir: Path, redis_url: str, *, redis_db: int = 3, model: Path = MODEL) -> Iterator[Stack]:
+def running(workdir: Path, redis_url: str, *, redis_db: int = 3, model: Path = MODEL,
+            extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
     """The three processes, up and answering; stopped on exit."""
     if not model.exists():
         raise FileNotFoundError(f"{model} is missing: run `make train` first")
@@ -81,7 +110,7 @@ def running(workdir: Path, redis_url: str, *, redis_db: int = 3, model: Path = M
         "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook", "SANIC_HOST": "127.0.0.1",
         "BOT_REDIS_HOST": redis.hostname or "127.0.0.1", "BOT_REDIS_PORT": str(redis.port or 6379),
         "BOT_REDIS_DB": str(redis_db), "BOT_OUTBOX_PATH": str(workdir / "outbox.sqlite3"),
-        "TRIAGE_REPORTS_PER_MINUTE": "100000", "TRIAGE_READS_PER_MINUTE": "100000",
+        "TRIAGE_REPORTS_PER_MINUTE": "100000", "TRIAGE_READS_PER_MINUTE": "100000", **(extra_env or {}),
     }
     env["TRIAGE_API_KEY"] = subprocess.run(
         [str(ROOT / ".venv/bin/python"), "-m", "triage_api", "add-key", "--name", "bot", "--role", "service"],
@@ -93,21 +122,16 @@ def running(workdir: Path, redis_url: str, *, redis_db: int = 3, model: Path = M
         "bot": [str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(model), "-i", "127.0.0.1", "--port", str(bot_port),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
     }
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    logs = {name: workdir / f"{name}.log" for name in commands}
+    api, actions, bot = (f"http://127.0.0.1:{port}" for port in (api_port, actions_port, bot_port))
+    stack = Stack(bot, api, database, {name: workdir / f"{name}.log" for name in commands}, commands=commands, env=env,
+                  health={"api": f"{api}/healthz", "actions": f"{actions}/health", "bot": f"{bot}/"})
+    for log in stack.logs.values():
+        log.write_text("")
     try:
-        for name, command in commands.items():
-            processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=logs[name].open("w"), stderr=subprocess.STDOUT)
-        wait_until_up(f"http://127.0.0.1:{api_port}/healthz", processes=processes)
-        wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes=processes)
-        wait_until_up(f"http://127.0.0.1:{bot_port}/", processes=processes)
-        yield Stack(f"http://127.0.0.1:{bot_port}", f"http://127.0.0.1:{api_port}", database, logs,
-                    {name: p.pid for name, p in processes.items()})
+        for name in commands:
+            stack.start(name, wait=False)
+        for name in commands:
+            wait_until_up(stack.health[name], processes=stack.processes)
+        yield stack
     finally:
-        for p in processes.values():
-            p.terminate()
-        for p in processes.values():
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stack.stop_all()

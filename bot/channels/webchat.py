@@ -65,7 +65,7 @@ def forget(app: Any, sender_id: str) -> bool:
     agent = getattr(app.ctx, "agent", None)
     deleted = False
     for store in _stores(getattr(agent, "tracker_store", None)):
-        for held in ("store", "_away"):  # InMemoryTrackerStore; bot.stores' copy kept while Redis is away
+        for held in ("store", "_recent"):  # InMemoryTrackerStore; the copy bot.stores keeps for a Redis outage
             if isinstance(getattr(store, held, None), dict):
                 getattr(store, held).pop(sender_id, None)
                 deleted = True
