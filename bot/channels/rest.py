@@ -4,13 +4,11 @@ Rasa's own ``rest`` channel answers ``[]`` when the action server or Redis is aw
 nothing — not even 113) and, when a message fails, logs the message's *text* with the traceback. This
 one has the same URL and body (``{"sender", "message"}`` → ``[{"recipient_id", "text"}, …]``) and:
 
-- always answers: no reply, or a failure, gives the channels' failure reply with 113 and 111;
+- always answers (bot/channels/always.py): no reply, or a failure, gives the failure reply with 113 and 111;
 - logs a failure by its exception class only;
 - cleans the text as every channel does (NFC, no control characters, no ``/intent`` syntax) and applies
   the shared per-sender and size limits.
 
->>> answered([], "s")[0]["text"] == reply("failure")
-True
 """
 
 from __future__ import annotations
@@ -25,16 +23,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.always import answered
 from bot.channels.inbound import clean
 from bot.channels.limits import SenderLimits, Verdict
 from bot.channels.replies import reply
 
 logger = logging.getLogger(__name__)
-
-
-def answered(messages: list[dict[str, Any]], recipient: str) -> list[dict[str, Any]]:
-    """What the bot said, or — when it said nothing — the failure reply with 113 and 111."""
-    return messages or [{"recipient_id": recipient, "text": reply("failure")}]
 
 
 class SafeRestInput(InputChannel):

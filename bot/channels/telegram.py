@@ -33,6 +33,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.always import Watched
 from bot.channels.inbound import clean
 from bot.channels.limits import SenderLimits, Verdict
 from bot.channels.replies import reply
@@ -160,8 +161,11 @@ class SecretTelegramInput(TelegramInput):
                 elif self.limits.too_long(text):
                     await out.send_message(chat, reply("too_long"))
                 elif clean(text):
-                    await on_new_message(UserMessage(clean(text), out, PREFIX + chat, input_channel=self.name(),
+                    watched = Watched(out)
+                    await on_new_message(UserMessage(clean(text), watched, PREFIX + chat, input_channel=self.name(),
                                                      metadata=None))
+                    if not watched.sent:  # the bot said nothing (actions or Redis away): 113 and 111 all the same
+                        await out.send_message(chat, reply("failure"))
             elif msg.location is not None or msg.venue is not None:
                 await out.send_message(chat, reply("location"))  # coordinates neither used nor kept
             elif any(getattr(msg, kind, None) for kind in MEDIA):

@@ -24,6 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.always import answered
 from bot.channels.inbound import clean
 from bot.channels.limits import SenderLimits, Verdict
 from bot.channels.replies import reply
@@ -123,7 +124,7 @@ class WebChatInput(InputChannel):
             except Exception as error:  # noqa: BLE001 - the page must get an answer, with 113 and 111
                 logger.error("webchat message failed: %s", type(error).__name__)
                 return _json({"messages": [{"text": reply("failure")}]})
-            return _json({"messages": [_public(m) for m in collector.messages]})
+            return _json({"messages": [_public(m) for m in answered(collector.messages, PREFIX + sender)]})
 
         @bp.route("/forget", methods=["POST"])
         async def forget_conversation(request: Request) -> HTTPResponse:

@@ -36,6 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.always import Watched
 from bot.channels.inbound import clean
 from bot.channels.limits import SenderLimits, Verdict
 from bot.channels.replay import ReplayGuard
@@ -225,8 +226,11 @@ class ZaloInput(InputChannel):
                 elif self.limits.too_long(text):
                     await self.client.send_text(user, reply("too_long"))
                 else:
-                    await on_new_message(UserMessage(clean(text), self.get_output_channel(), PREFIX + user,
+                    out = Watched(self.get_output_channel())
+                    await on_new_message(UserMessage(clean(text), out, PREFIX + user,
                                                      input_channel=self.name(), message_id=_msg_id(message)))
+                    if not out.sent:  # the bot said nothing (actions or Redis away): 113 and 111 all the same
+                        await self.client.send_text(user, reply("failure"))
         except ZaloApiError:
             pass  # logged by the client with its code
         except Exception as error:  # noqa: BLE001 - a bad event must never take the channel down

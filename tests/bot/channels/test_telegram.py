@@ -140,6 +140,12 @@ def test_when_the_bot_fails_the_person_still_gets_113_and_111(tg: Telegram) -> N
     assert "113" in tg.sent()[-1]["text"] and "111" in tg.sent()[-1]["text"]
 
 
+def test_when_the_bot_says_nothing_the_person_still_gets_113_and_111(tg: Telegram) -> None:
+    tg.bot.silent = True
+    assert tg.post(update("cứu em")).status_code == 200
+    assert "113" in tg.sent()[-1]["text"] and "111" in tg.sent()[-1]["text"]
+
+
 def test_an_unconfigured_or_weakly_secured_channel_stays_off(loop_thread: LoopThread) -> None:
     for tg in make_telegram(loop_thread, secret="short"):
         assert requests.get(f"{tg.url}/webhooks/telegram/", timeout=5).json() == {"status": "off"}

@@ -94,6 +94,12 @@ def test_when_the_bot_fails_the_page_still_gets_113_and_111(web: Page) -> None:
     assert r.status_code == 200 and "113" in r.json()["messages"][0]["text"]
 
 
+def test_when_the_bot_says_nothing_the_page_still_gets_113_and_111(web: Page) -> None:
+    web.bot.silent = True
+    r = web.say(secrets.token_hex(16), "cứu em")
+    assert r.status_code == 200 and "113" in r.json()["messages"][0]["text"] and "111" in r.json()["messages"][0]["text"]
+
+
 def test_forget_deletes_the_conversation_and_only_a_webchat_one(web: Page, loop_thread: LoopThread) -> None:
     sender = secrets.token_hex(16)
     for key in (f"webchat-{sender}", "zalo-8412345678901234567"):

@@ -268,6 +268,13 @@ def test_when_the_bot_fails_the_person_still_gets_113_and_111(zalo: Zalo) -> Non
     assert zalo.post(event(text="lại")).status_code == 200
 
 
+def test_when_the_bot_says_nothing_the_person_still_gets_113_and_111(zalo: Zalo) -> None:
+    zalo.bot.silent = True
+    assert zalo.post(event(text="cứu em")).status_code == 200
+    [said] = zalo.fake.texts_to(USER)
+    assert "113" in said and "111" in said
+
+
 def test_no_message_text_user_id_or_token_reaches_the_logs(zalo: Zalo, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     zalo.post(event(text=SECRET_TEXT))
