@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["limits", "replay", "replies", "inbound", "zalo", "zalo_api", "defaults"]
+MODULES = ["limits", "replay", "replies", "inbound", "zalo", "zalo_api", "defaults", "webchat"]
 
 
 @pytest.mark.parametrize("name", MODULES)

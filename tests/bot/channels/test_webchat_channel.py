@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import redis
 import requests
 import yaml
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
@@ -121,3 +125,78 @@ def test_every_number_the_channels_can_say_is_111_or_113() -> None:
     for text in texts:
         numbers = set(re.findall(r"(?<![\d/.])\d{3,}(?![\d/.])", text))
         assert numbers <= {"111", "113"}, numbers
+
+
+class SlowTurn:
+    """A Rasa turn that saves the tracker, is still running when the person presses Esc, then saves it again."""
+
+    def __init__(self, store: InMemoryTrackerStore) -> None:
+        self.store, self.started, self.finish = store, threading.Event(), threading.Event()
+        self.calls = 0
+
+    async def __call__(self, message: Any) -> None:
+        self.calls += 1
+        await self.store.save(DialogueStateTracker(message.sender_id, slots=[]))
+        self.started.set()
+        while not self.finish.is_set():
+            await asyncio.sleep(0.01)
+        await self.store.save(DialogueStateTracker(message.sender_id, slots=[]))
+        await message.output_channel.send_text_message(message.sender_id, "xong")
+
+
+def _serve(loop_thread: LoopThread, bot: Any, tracker_store: Any, **kwargs: Any) -> tuple[str, Any]:
+    port = free_port()
+    agent = SimpleNamespace(tracker_store=tracker_store)
+    server = loop_thread.run(serve_channel(WebChatInput(**kwargs), bot, port, agent=agent))
+    return f"http://127.0.0.1:{port}/webhooks/webchat", server
+
+
+def test_a_turn_running_at_the_quick_exit_does_not_leave_the_conversation_stored(loop_thread: LoopThread) -> None:
+    store = InMemoryTrackerStore(Domain.empty())
+    bot = SlowTurn(store)
+    url, server = _serve(loop_thread, bot, FailSafeTrackerStore(store))
+    sender = secrets.token_hex(16)
+    answers: list[requests.Response] = []
+    talking = threading.Thread(target=lambda: answers.append(
+        requests.post(f"{url}/message", json={"sender": sender, "message": "cứu"}, timeout=10)))
+    talking.start()
+    assert bot.started.wait(5)
+    assert requests.post(f"{url}/forget", json={"sender": sender}, timeout=5).status_code == 204
+    assert store.store == {}
+    bot.finish.set()
+    talking.join(10)
+    assert answers[0].status_code == 200
+    assert store.store == {}  # the turn saved it again after the quick exit: deleted once more
+    again = requests.post(f"{url}/message", json={"sender": sender, "message": "còn đó không"}, timeout=5)
+    assert again.status_code == 410 and again.json() == {"messages": []} and bot.calls == 1 and store.store == {}
+    loop_thread.run(stop_server(server))
+
+
+class FlakyRedis:
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+        self.down = False
+
+    def delete(self, key: str) -> int:
+        if self.down:
+            raise redis.ConnectionError("Redis is away")
+        return int(self.data.pop(key, None) is not None)
+
+
+def test_when_redis_is_away_the_quick_exit_is_retried_until_the_conversation_is_gone(loop_thread: LoopThread) -> None:
+    red = FlakyRedis()
+    store = SimpleNamespace(red=red, key_prefix="tracker:", _recent={})  # as bot.stores.ResilientRedisTrackerStore
+    url, server = _serve(loop_thread, Recorder(), store, retry_s=0.05)
+    sender = secrets.token_hex(16)
+    red.data[f"tracker:webchat-{sender}"], store._recent[f"webchat-{sender}"] = b"{}", (0.0, "{}", True)
+    red.down = True
+    assert requests.post(f"{url}/forget", json={"sender": sender}, timeout=5).status_code == 204
+    assert store._recent == {} and f"tracker:webchat-{sender}" in red.data  # the copy in memory goes at once
+    time.sleep(0.3)
+    assert f"tracker:webchat-{sender}" in red.data
+    red.down = False
+    deadline = time.monotonic() + 5
+    while red.data and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert red.data == {}
+    loop_thread.run(stop_server(server))
