@@ -54,12 +54,13 @@ else
   echo "Redis is not reachable at $redis_url: conversations are kept in memory only"; endpoints=bot/endpoints-memory.yml
 fi
 
-# demo accounts for the console, made for this run only (a developer machine: production adds its own users)
-demo_password=$(.venv/bin/python -c "import secrets; print(secrets.token_urlsafe(12))")
-demo_suffix=$(date +%Y%m%d%H%M%S)
-for role in operator supervisor; do
-  echo "$demo_password" | .venv/bin/python -m triage_api add-user --name "demo-$role-$demo_suffix" --role "$role" >/dev/null
-done
+# demo accounts for the console — only for the developer database (SQLite in var/, or TRIAGE_DEMO_ACCOUNTS=1)
+# served on loopback; each run disables the previous ones. Elsewhere add real users (add-user).
+demo=""
+if [ -z "${DATABASE_URL:-}" -o "${TRIAGE_DEMO_ACCOUNTS:-}" = 1 ] && [[ "$API_HOST" == 127.* || "$API_HOST" == localhost ]]; then
+  read -r demo_operator demo_supervisor demo_password < <(.venv/bin/python -m triage_api demo-accounts)
+  demo="demo sign-in   $demo_operator / $demo_password   (supervisor: $demo_supervisor, same password)"
+fi
 
 .venv/bin/uvicorn triage_api.main:app --host "$API_HOST" --port "$API_PORT" --no-access-log & pids+=($!)
 SANIC_HOST=127.0.0.1 .venv-rasa/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" & pids+=($!)
@@ -81,7 +82,7 @@ cat <<TXT
   console        http://$API_HOST:$API_PORT/console/
   API docs       http://$API_HOST:$API_PORT/docs      metrics  http://$API_HOST:$API_PORT/metrics
   bot (REST)     http://127.0.0.1:$BOT_PORT/webhooks/rest/webhook
-  demo sign-in   demo-operator-$demo_suffix / $demo_password   (supervisor: demo-supervisor-$demo_suffix, same password)
+  ${demo:-sign-in        .venv/bin/python -m triage_api add-user --name <you> --role operator}
   emergencies    113 (police) · 111 (anti-trafficking hotline, 24/7, free)
 
 TXT

@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_intake.add_argument("--concurrency", type=int, default=16)
     bench_intake.add_argument("--workers", type=int, default=2)
     bench_intake.add_argument("--rounds", type=int, default=3)
+    bench_intake.add_argument("--rate", type=float, default=500, help="reports a second of the open-loop rounds")
     sub.add_parser("relay", help="publish the outbox to the intake stream until interrupted")
     consume = sub.add_parser("consume", help="reference police consumer: acknowledge entries, print them as JSON lines")
     consume.add_argument("--name", required=True, help="this consumer's unique name in the group")
@@ -35,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         admin = sub.add_parser(command, help=what)
         admin.add_argument("--name", required=True)
         admin.add_argument("--role", required=True, choices=["operator", "supervisor", "police", "auditor", "service"])
+    sub.add_parser("demo-accounts", help="(developer machines) disable earlier demo accounts, make an operator and a "
+                                         "supervisor for this run; prints: operator supervisor password")
     sub.add_parser("rotate-keys", help="re-encrypt every personal field under the newest of TRIAGE_DATA_KEYS")
     sub.add_parser("retention", help="erase personal fields of reports finished more than TRIAGE_RETENTION_DAYS ago")
     args = parser.parse_args(argv)
@@ -42,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench-intake":
         from triage_api.bench_intake import main as run_bench_intake
 
-        return run_bench_intake(reports=args.reports, concurrency=args.concurrency, workers=args.workers, rounds=args.rounds)
-    if args.command in ("add-user", "add-key", "rotate-keys", "retention"):
+        return run_bench_intake(reports=args.reports, concurrency=args.concurrency, workers=args.workers, rounds=args.rounds, rate=args.rate)
+    if args.command in ("add-user", "add-key", "demo-accounts", "rotate-keys", "retention"):
         from triage_api.admin import run_admin
 
         return run_admin(args.command, get_settings(), name=getattr(args, "name", None), role=getattr(args, "role", None))

@@ -4,19 +4,38 @@ erase what the retention period has run out on."""
 from __future__ import annotations
 
 import getpass
+import secrets
 import sys
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage_api.auth import Role, create_api_key, create_user
 from triage_api.crypto import FieldCipher
-from triage_api.models import Base
+from triage_api.models import Base, User
 from triage_api.resources import open_resources
 from triage_api.retention import erase_expired
 from triage_api.settings import Settings
 
-__all__ = ["rotate_keys", "run_admin"]
+__all__ = ["demo_accounts", "rotate_keys", "run_admin"]
+
+DEMO_PREFIX = "demo-"
+
+
+def demo_accounts(sessions: sessionmaker[Session]) -> tuple[str, str, str]:
+    """For ``make run`` on a developer machine: disable every earlier demo account and make an operator and a
+    supervisor for this run, with one new random password. Returns (operator, supervisor, password)."""
+    now = datetime.now(UTC)
+    with sessions() as session:
+        for user in session.scalars(select(User).where(User.username.startswith(DEMO_PREFIX), User.disabled_at.is_(None))):
+            user.disabled_at = now
+        session.commit()
+    password, stamp = secrets.token_urlsafe(12), now.strftime("%Y%m%d%H%M%S")
+    operator, supervisor = (f"{DEMO_PREFIX}{role}-{stamp}" for role in ("operator", "supervisor"))
+    create_user(sessions, operator, "operator", password)
+    create_user(sessions, supervisor, "supervisor", password)
+    return operator, supervisor, password
 
 
 def rotate_keys(sessions: sessionmaker[Session], cipher: FieldCipher) -> int:
@@ -49,6 +68,8 @@ def run_admin(command: str, settings: Settings, *, name: str | None = None, role
             assert name and role
             role_: Role = role  # type: ignore[assignment]
             print(create_api_key(resources.sessions, name, role_))
+        elif command == "demo-accounts":
+            print(*demo_accounts(resources.sessions))
         elif command == "retention":
             print(f"{erase_expired(resources.sessions, retention_days=settings.retention_days)} reports erased")
         elif command == "rotate-keys":

@@ -31,7 +31,7 @@ def test_make_run_prints_the_urls_answers_in_the_web_chat_and_stops_cleanly_on_c
     api, actions, bot = free_port(), free_port(), free_port()
     env = {**os.environ, "API_PORT": str(api), "ACTIONS_PORT": str(actions), "BOT_PORT": str(bot), "REDIS_URL": redis_url,
            "DATABASE_URL": f"sqlite:///{tmp_path / 'reports.sqlite3'}", "TRIAGE_DATA_KEYS": Fernet.generate_key().decode(),
-           "TRIAGE_API_KEY": "not-needed-here", "BOT_OUTBOX_PATH": str(tmp_path / "outbox.sqlite3")}
+           "TRIAGE_API_KEY": "not-needed-here", "TRIAGE_DEMO_ACCOUNTS": "1", "BOT_OUTBOX_PATH": str(tmp_path / "outbox.sqlite3")}
     log = tmp_path / "run.log"
     with log.open("w") as out:
         run = subprocess.Popen(["bash", "bot/run.sh"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,

@@ -54,3 +54,26 @@ def test_rotating_keys_moves_every_personal_field_to_the_new_key(tmp_path: Path)
     only_new = FieldCipher([new])
     assert only_new.decrypt(report.narrative_enc or "").startswith(SECRET)
     assert only_new.decrypt(report.contact_enc or "") == "0912000333"
+
+
+def test_demo_accounts_work_for_this_run_only(tmp_path: Path) -> None:
+    import time
+
+    from triage_api.auth import create_user, issue_token
+
+    database = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": database, "TRIAGE_DATA_KEYS": Fernet.generate_key().decode()}
+    sessions = session_maker(connect(database))
+    migrate(connect(database))
+    create_user(sessions, "lan", "operator", "một mật khẩu thật dài")  # a real user is left alone
+    runs = []
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-m", "triage_api", "demo-accounts"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, check=True).stdout.split()
+        runs.append(out)
+        time.sleep(1.1)  # names carry the second they were made
+    (old_operator, old_supervisor, old_password), (operator, supervisor, password) = runs
+    assert issue_token(sessions, old_operator, old_password) is None  # disabled by the next run
+    assert issue_token(sessions, old_supervisor, old_password) is None
+    assert issue_token(sessions, operator, password) is not None and issue_token(sessions, supervisor, password) is not None
+    assert issue_token(sessions, "lan", "một mật khẩu thật dài") is not None
