@@ -4,6 +4,8 @@
 'restart'
 >>> clean("  Ha\\u0300 No\\u0323\\u0302i\\x00 ")  # NFC (the tokenizer's offsets rely on it), no control characters
 'Hà Nội'
+>>> normalise(" /restart\\x00")  # what the REST channel does: Rasa's /intent syntax kept for evaluations
+'/restart'
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ import unicodedata
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def normalise(text: str) -> str:
+    """NFC and no control characters; ``/intent`` syntax left as it is."""
+    return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+
+
 def clean(text: str) -> str:
-    text = _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
-    return text.lstrip("/").strip()
+    return normalise(text).lstrip("/").strip()
