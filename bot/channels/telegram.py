@@ -8,11 +8,17 @@ no ``getMe`` call per update and no ``setWebhook`` at start-up (the secret repla
 photos, stickers, files and voice get a kind "text only" reply; a location asks for the province; ``/start``
 gets the welcome; the Bot API server is configurable (``TELEGRAM_API_BASE``) so tests use a fake one. Tracker
 ids are ``telegram-<chat id>``.
+
+Like Zalo's, the webhook answers 200 at once and handles the update in a background task: Telegram resends an
+update it has not had an answer to within its timeout, so a slow Rasa turn would otherwise be handled twice. A
+resent update is recognised by its ``update_id`` (bot/channels/replay.py; shared through ``CHANNELS_REDIS_URL``)
+and handled once. On shutdown the updates being handled get ``DRAIN_S`` seconds to finish.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hmac
 import json
 import logging
@@ -36,6 +42,7 @@ from sanic.response import HTTPResponse
 from bot.channels.always import Watched
 from bot.channels.inbound import clean
 from bot.channels.limits import SenderLimits, Verdict
+from bot.channels.replay import ReplayGuard
 from bot.channels.replies import reply
 
 logger = logging.getLogger(__name__)
@@ -44,6 +51,8 @@ PREFIX = "telegram-"
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")  # Telegram allows 1-256 of these; 16+ is our floor
 MEDIA = ("photo", "sticker", "document", "voice", "audio", "video", "video_note", "animation", "contact")
 DEFAULT_API = "https://api.telegram.org"
+REPLAY_TTL_S = 24 * 3600  # Telegram keeps an undelivered update for 24 hours
+DRAIN_S = 10.0
 
 
 class SafeTelegramOutput(TelegramOutput):
@@ -79,13 +88,18 @@ class SecretTelegramInput(TelegramInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         c = {k: ("" if v is None else str(v)) for k, v in (credentials or {}).items()}
         return cls(c.get("access_token", ""), c.get("verify", ""), c.get("webhook_url", ""),
-                   secret_token=c.get("secret_token", ""), api_base=c.get("api_base") or DEFAULT_API)
+                   secret_token=c.get("secret_token", ""), api_base=c.get("api_base") or DEFAULT_API,
+                   replay_redis_url=c.get("replay_redis_url", ""))
 
     def __init__(self, access_token: str | None, verify: str | None, webhook_url: str | None, debug_mode: bool = False,
-                 *, secret_token: str = "", api_base: str = DEFAULT_API, limits: SenderLimits | None = None) -> None:
+                 *, secret_token: str = "", api_base: str = DEFAULT_API, limits: SenderLimits | None = None,
+                 replay_redis_url: str = "", drain_s: float = DRAIN_S) -> None:
         super().__init__(access_token, verify, webhook_url, debug_mode=False)
         self.secret_token, self.api_base = secret_token, api_base
         self.limits = limits or SenderLimits.from_env()
+        self.replays = ReplayGuard(ttl_s=REPLAY_TTL_S, redis_url=replay_redis_url or None, prefix="telegram:seen:")
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.drain_s = drain_s
         token_ok = bool(access_token) and re.fullmatch(r"\d+:[A-Za-z0-9_-]+", access_token or "") is not None
         self.configured = token_ok and SECRET_TOKEN.fullmatch(secret_token) is not None
         if not self.configured:
@@ -97,6 +111,11 @@ class SecretTelegramInput(TelegramInput):
         if self._out is None:
             self._out = SafeTelegramOutput(self.access_token or "", self.api_base)
         return self._out
+
+    async def drain(self) -> None:
+        """Wait for the updates being handled (tests; shutdown, within ``drain_s``)."""
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
     def authentic(self, request: Request) -> bool:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
@@ -126,11 +145,20 @@ class SecretTelegramInput(TelegramInput):
             if update is None:
                 logger.info("telegram update ignored: malformed")
                 return response.json({"status": "ignored"})
-            await self.handle(update, on_new_message)
+            if update.update_id is not None and not await self.replays.first_time(f"update:{update.update_id}"):
+                logger.info("telegram update already handled: ignored")
+                return response.json({"status": "duplicate"})
+            task = asyncio.get_running_loop().create_task(self.handle(update, on_new_message))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
             return response.json({"status": "ok"})
 
         @bp.listener("before_server_stop")
         async def close(*_: Any) -> None:
+            try:
+                await asyncio.wait_for(self.drain(), self.drain_s)
+            except asyncio.TimeoutError:
+                logger.warning("telegram: updates still being handled at shutdown were stopped")
             if self._out is not None and self._out._session is not None:
                 await self._out._session.close()
 

@@ -3,7 +3,9 @@ API on loopback; the set-webhook command against the same fake."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,13 +29,19 @@ class Telegram:
     channel: SecretTelegramInput
     fake: FakeTelegramApi
     bot: Recorder
+    loop: LoopThread
 
-    def post(self, update: Any = None, *, raw: bytes | None = None, secret: str | None = SECRET) -> requests.Response:
+    def post(self, update: Any = None, *, raw: bytes | None = None, secret: str | None = SECRET,
+             drain: bool = True) -> requests.Response:
+        """The webhook's answer, once the update it started is handled (``drain``)."""
         body = raw if raw is not None else json.dumps(update, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        return requests.post(f"{self.url}/webhooks/telegram/webhook", data=body, headers=headers, timeout=10)
+        r = requests.post(f"{self.url}/webhooks/telegram/webhook", data=body, headers=headers, timeout=10)
+        if drain:
+            self.loop.run(self.channel.drain())
+        return r
 
     def sent(self) -> list[dict[str, Any]]:
         return [call["form"] if "form" in call else call["json"] for call in self.fake.calls("sendMessage")]
@@ -47,15 +55,16 @@ def update(text: str | None = "xin chào", *, chat_type: str = "private", **mess
     return {"update_id": int(time.time_ns() % 1_000_000_000), "message": msg}
 
 
-def make_telegram(loop: LoopThread, *, secret: str = SECRET, per_minute: int = 20) -> Iterator[Telegram]:
+def make_telegram(loop: LoopThread, *, secret: str = SECRET, per_minute: int = 20, bot: Any = None,
+                  drain_s: float = 10) -> Iterator[Telegram]:
     fake = FakeTelegramApi(TOKEN, "tipbot")
     loop.run(fake.start(free_port()))
     channel = SecretTelegramInput(TOKEN, "tipbot", "https://example.org/webhooks/telegram/webhook",
                                   secret_token=secret, api_base=fake.url,
-                                  limits=SenderLimits(per_minute=per_minute, max_chars=200))
-    bot, port = Recorder(), free_port()
+                                  limits=SenderLimits(per_minute=per_minute, max_chars=200), drain_s=drain_s)
+    bot, port = bot or Recorder(), free_port()
     server = loop.run(serve_channel(channel, bot, port))
-    yield Telegram(f"http://127.0.0.1:{port}", channel, fake, bot)
+    yield Telegram(f"http://127.0.0.1:{port}", channel, fake, bot, loop)
     loop.run(stop_server(server))
     loop.run(fake.stop())
 
@@ -176,3 +185,47 @@ def test_set_webhook_registers_the_url_with_its_secret(loop_thread: LoopThread, 
         assert telegram.main(["info"]) == 1
     finally:
         loop_thread.run(fake.stop())
+
+
+class SlowBot(Recorder):
+    """A Rasa turn that takes as long as the test wants (``finish``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.finish = threading.Event()
+
+    async def __call__(self, message: Any) -> None:
+        self.messages.append(message)
+        while not self.finish.is_set():
+            await asyncio.sleep(0.01)
+        await message.output_channel.send_text_message(message.sender_id, f"đã nhận: {message.text}")
+
+
+def test_an_update_sent_again_is_handled_once(tg: Telegram) -> None:
+    same = update("em bị giữ hộ chiếu")
+    assert tg.post(same).status_code == 200 and tg.post(same).status_code == 200
+    assert [m.text for m in tg.bot.messages] == ["em bị giữ hộ chiếu"] and len(tg.sent()) == 1
+
+
+def test_the_webhook_answers_before_a_slow_turn_finishes_and_a_resend_meanwhile_is_ignored(loop_thread: LoopThread) -> None:
+    bot = SlowBot()
+    for tg in make_telegram(loop_thread, bot=bot):
+        same = update("cứu em")
+        started = time.monotonic()
+        assert tg.post(same, drain=False).status_code == 200 and time.monotonic() - started < 5
+        assert tg.post(same, drain=False).json() == {"status": "duplicate"}  # Telegram's resend after its timeout
+        assert tg.sent() == []  # the turn is still running
+        bot.finish.set()
+        loop_thread.run(tg.channel.drain())
+        assert len(bot.messages) == 1 and [s["text"] for s in tg.sent()] == ["đã nhận: cứu em"]
+
+
+def test_shutdown_waits_for_a_running_turn_only_so_long(loop_thread: LoopThread) -> None:
+    bot = SlowBot()
+    for tg in make_telegram(loop_thread, bot=bot, drain_s=0.3):
+        assert tg.post(update("cứu"), drain=False).status_code == 200
+        deadline = time.monotonic() + 5
+        while not bot.messages and time.monotonic() < deadline:
+            time.sleep(0.01)
+        started = time.monotonic()
+    assert time.monotonic() - started < 5 and tg.channel.tasks == set()  # the generator's teardown stopped the server
