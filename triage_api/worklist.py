@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage_api.lifecycle import OPEN
 from triage_api.models import Report
 
-__all__ = ["QueueFilter", "changed_since", "open_reports"]
+__all__ = ["QueueFilter", "all_changed_since", "changed_since", "open_reports"]
+
+
+PAGE = 500  # rows of changes read at a time
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,8 +59,27 @@ def open_reports(sessions: sessionmaker[Session], filters: QueueFilter, *, limit
     return found
 
 
-def changed_since(sessions: sessionmaker[Session], since: datetime, *, limit: int = 500) -> list[Report]:
-    """Every report created or changed after ``since`` (any status: a closed one leaves the list), oldest change first."""
-    query = select(Report).where(Report.updated_at > since).order_by(Report.updated_at, Report.id).limit(limit)
+def changed_since(sessions: sessionmaker[Session], since: datetime, *, after_id: str | None = None,
+                  limit: int | None = None) -> list[Report]:
+    """Reports created or changed after ``since`` (any status: a closed one leaves the list), oldest change first,
+    at most ``limit`` (``PAGE``). With ``after_id`` the cursor is (``since``, ``after_id``): the next page also holds the
+    rows stamped exactly ``since`` whose id sorts after it (the relay stamps a whole batch with one time)."""
+    after = Report.updated_at > since
+    if after_id is not None:
+        after = or_(after, and_(Report.updated_at == since, Report.id > after_id))
+    query = select(Report).where(after).order_by(Report.updated_at, Report.id).limit(limit or PAGE)
     with sessions() as session:
         return list(session.scalars(query))
+
+
+def all_changed_since(sessions: sessionmaker[Session], since: datetime) -> list[Report]:
+    """Every report changed after ``since``, page after page while a page comes back full (a backlog of
+    thousands stamped at one instant is sent whole, none skipped)."""
+    found: list[Report] = []
+    cursor: tuple[datetime, str | None] = (since, None)
+    while True:
+        page = changed_since(sessions, cursor[0], after_id=cursor[1])
+        found.extend(page)
+        if len(page) < PAGE:
+            return found
+        cursor = (page[-1].updated_at, page[-1].id)

@@ -213,3 +213,22 @@ def test_queue_and_claims_work_the_same_on_postgresql_and_sqlite(database_url: s
         closed = client.post(f"/v1/reports/{urgent}/status", json={"to": "closed", "reason": "đã chuyển công an"}, headers=lan)
         assert closed.status_code == 200 and closed.json()["status"] == "closed"
         assert [r["id"] for r in client.get("/v1/queue", headers=minh).json()] == [advert]
+
+
+def test_the_live_stream_sends_a_whole_backlog_stamped_at_one_instant(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a Redis outage the relay stamps hundreds of reports with one ``updated_at``: a page of 500 must
+    not be the end of it (the P1 past row 500 would never reach a console)."""
+    from tests.triage_api.test_outbox import submit_many
+    from triage_api.routers import queue
+
+    monkeypatch.setattr(client.app.state.settings, "stream_lifetime_s", 0.5)  # type: ignore[attr-defined]
+    monkeypatch.setattr(queue, "POLL_S", 0.05)
+    sessions = client.app.state.sessions  # type: ignore[attr-defined]
+    ids = set(submit_many(sessions, 520))
+    with sessions() as s:  # the relay's one stamp for the whole batch
+        s.execute(update(Report).values(updated_at=datetime.now(UTC)))
+        s.commit()
+    with client.stream("GET", "/v1/queue/events", headers=login(client, "operator")) as r:
+        lines = list(r.iter_lines())
+    sent = [line for line in lines if line.startswith("data: ")]
+    assert {line.split('"id":"')[1].split('"')[0] for line in sent} == ids and len(sent) == len(ids)

@@ -92,7 +92,7 @@ async def _changes(request: Request, bearer: str) -> AsyncIterator[bytes]:
     yield b"retry: 2000\n\n"
     while not await request.is_disconnected() and loop.time() - opened < lifetime:
         polled_at = datetime.now(UTC)
-        for report in await asyncio.to_thread(worklist.changed_since, sessions, since):
+        for report in await asyncio.to_thread(worklist.all_changed_since, sessions, since):
             if seen.get(report.id) != report.updated_at:
                 seen[report.id] = report.updated_at
                 yield _event("report", item(report).model_dump_json())
