@@ -6,6 +6,10 @@ import {
 
 const OPEN = new Set(["received", "queued", "acknowledged", "in_progress"]);
 const reports = new Map(); // id → QueueItem
+// P1 ids this page already knows (alerted, or open when the page first loaded): any other open P1 seen
+// in a listing or on the stream alerts — also one that arrived while the stream was down
+const knownP1 = new Set();
+let loadedOnce = false;
 let labels = {};
 let audio = null;
 
@@ -55,6 +59,13 @@ async function load() {
     for (const [id, item] of reports) if (matches(item, filters())) reports.delete(id);
     for (const item of items) reports.set(item.id, item);
     $("queue-error").textContent = "";
+    if (!loadedOnce && Object.keys(filters()).length) { // know every open P1, not only the filtered ones
+      for (const r of await api("/v1/queue?limit=500")) newP1(r);
+    }
+    // after a reconnect a P1 may have come while the stream was down: it alerts like one from the stream
+    const fresh = items.filter(newP1);
+    if (loadedOnce && fresh.length) alertP1(fresh[0]);
+    loadedOnce = true;
   } catch (error) {
     $("queue-error").textContent = error.message;
   }
@@ -88,11 +99,17 @@ function alertP1(item) {
   beep();
 }
 
+/** True for an open P1 this page never knew (new, or raised to P1 since): it needs someone now. */
+function newP1(item) {
+  if (item.urgency !== "P1" || !OPEN.has(item.status)) { knownP1.delete(item.id); return false; } // lowered: raising it again alerts
+  if (knownP1.has(item.id)) return false; // an old P1 that changed (claimed, forwarded…) alerts no one
+  knownP1.add(item.id);
+  return true;
+}
+
 function received(item) {
-  const before = reports.get(item.id);
   reports.set(item.id, item);
-  // a new P1, or one raised to P1 since: both need someone now
-  if (item.urgency === "P1" && OPEN.has(item.status) && (!before || before.urgency !== "P1")) alertP1(item);
+  if (newP1(item)) alertP1(item);
   render();
 }
 
