@@ -18,13 +18,26 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["JsonFormatter", "configure"]
+__all__ = ["JsonFormatter", "TextFormatter", "configure"]
 
 LogFormat = Literal["json", "text"]
 # attributes every LogRecord has; anything else on a record came from ``extra=``
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+
+
+class TextFormatter(logging.Formatter):
+    """Plain lines for a terminal, with an exception's class only, as in JSON (a traceback may quote input)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+
+    def formatException(self, ei: Any) -> str:
+        return f"error: {ei[0].__name__}" if ei and ei[0] is not None else ""
+
+    def formatStack(self, stack_info: str) -> str:
+        return ""
 
 
 class JsonFormatter(logging.Formatter):
@@ -44,7 +57,7 @@ class JsonFormatter(logging.Formatter):
 def configure(fmt: LogFormat, level: str) -> None:
     """Write every record to stderr in ``fmt``: the API's through the root logger, uvicorn's through its
     own handlers; uvicorn's access log (raw paths with query strings) gives way to ours. Idempotent."""
-    formatter: logging.Formatter = JsonFormatter() if fmt == "json" else logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    formatter: logging.Formatter = JsonFormatter() if fmt == "json" else TextFormatter()
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, "_triage", False)), None)
     if handler is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -38,6 +39,8 @@ from triage_api.outbox import STREAM
 __all__ = ["CONTENT_TYPE", "RequestObserver", "exposition"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+REPORT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 WAITING = ("received", "queued")  # nobody has acknowledged the report yet
 log = logging.getLogger("triage_api.access")
 
@@ -71,13 +74,14 @@ class RequestObserver:
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            _REQUESTS.labels(scope["method"], route, str(status)).inc()
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"  # labels stay a fixed set
+            _REQUESTS.labels(method, route, str(status)).inc()
             _DURATION.labels(route).observe(elapsed)
-            extra: dict[str, Any] = {"method": scope["method"], "route": route, "status": status, "ms": round(elapsed * 1000, 1)}
-            report_id = (scope.get("path_params") or {}).get("report_id")
-            if report_id:
-                extra["report_id"] = str(report_id)
-            log.info("%s %s %d", scope["method"], route, status, extra=extra)
+            extra: dict[str, Any] = {"method": method, "route": route, "status": status, "ms": round(elapsed * 1000, 1)}
+            report_id = str((scope.get("path_params") or {}).get("report_id") or "")
+            if REPORT_ID.fullmatch(report_id):  # a path value is logged only when it is an id, never free text
+                extra["report_id"] = report_id
+            log.info("%s %s %d", method, route, status, extra=extra)
 
 
 class WorkCollector(Collector):

@@ -1,6 +1,9 @@
 """Per-client rate limits: a sliding window per client and route group, in the process's memory.
 
-A client is its credential (hashed) when it sends one, else its address. Over the limit, the answer
+A client is its credential (hashed) when it sends a *valid* one — the bot's service key, an operator's
+token — else its address: a made-up ``Authorization`` header must not buy a fresh window (someone could
+otherwise bury real P1 tips under fake ones). Valid credentials are remembered for a minute, so the check
+costs one database look-up a minute per credential. Over the limit, the answer
 is 429 with ``Retry-After``. Limits are per API process: behind several workers the effective limit
 is that many times higher (a shared Redis window is the next step when that matters).
 """
@@ -14,7 +17,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
+from triage_api.auth import authenticate
 from triage_api.errors import ProblemError
 
 __all__ = ["RateLimited", "limit"]
@@ -47,11 +52,25 @@ class _Window:
             return None
 
 
-def _client(request: Request) -> str:
-    credential = request.headers.get("authorization")
-    if credential:
-        return "c:" + hashlib.sha256(credential.encode()).hexdigest()[:32]
-    return "a:" + (request.client.host if request.client else "unknown")
+VALID_FOR_S = 60.0
+
+
+async def _client(request: Request) -> str:
+    address = "a:" + (request.client.host if request.client else "unknown")
+    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        return address
+    key = "c:" + hashlib.sha256(credential.strip().encode()).hexdigest()[:32]
+    known: dict[str, float] = request.app.state.__dict__.setdefault("_valid_credentials", {})
+    now = time.monotonic()
+    if known.get(key, 0.0) > now:
+        return key
+    if await run_in_threadpool(authenticate, request.app.state.sessions, credential.strip()) is None:
+        return address
+    if len(known) > 10_000:
+        known.clear()
+    known[key] = now + VALID_FOR_S
+    return key
 
 
 def limit(group: str, setting: str) -> Callable[[Request], Awaitable[None]]:
@@ -63,7 +82,7 @@ def limit(group: str, setting: str) -> Callable[[Request], Awaitable[None]]:
         per_minute = int(getattr(state.settings, setting))
         windows: dict[str, _Window] = state.rate_windows  # made by create_app
         window = windows.setdefault(group, _Window())
-        wait = window.hit(_client(request), per_minute, time.monotonic())
+        wait = window.hit(await _client(request), per_minute, time.monotonic())
         if wait is not None:
             raise RateLimited(wait)
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.triage_api.conftest import settings_for
 from tests.triage_api.test_reports import SECRET_NAME, SECRET_PHONE, report
-from triage_api.logs import JsonFormatter
+from triage_api.logs import JsonFormatter, TextFormatter
 from triage_api.main import create_app
 
 
@@ -78,12 +78,23 @@ def test_access_log_is_json_with_the_report_id_and_no_text(tmp_path: Path, caplo
     assert all(SECRET_NAME not in r.getMessage() and SECRET_PHONE not in r.getMessage() for r in caplog.records)
 
 
-def test_json_formatter_keeps_the_exception_class_not_its_message() -> None:
+@pytest.mark.parametrize("formatter", [JsonFormatter(), TextFormatter()], ids=["json", "text"])
+def test_formatters_keep_the_exception_class_not_its_message(formatter: logging.Formatter) -> None:
     try:
         raise ValueError(f"bad input {SECRET_NAME}")
     except ValueError:
         import sys
 
         record = logging.LogRecord("triage_api", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
-    line = JsonFormatter().format(record)
-    assert json.loads(line)["error"] == "ValueError" and SECRET_NAME not in line
+    line = formatter.format(record)
+    assert "ValueError" in line and SECRET_NAME not in line
+
+
+def test_a_path_value_that_is_not_an_id_is_never_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with TestClient(create_app(settings_for(f"sqlite:///{tmp_path / 'r.sqlite3'}"))) as client:
+        caplog.set_level(logging.INFO, logger="triage_api")
+        client.get(f"/v1/reports/{SECRET_NAME}")
+        client.request("PROPFIND", "/metrics")
+    lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "triage_api.access"]
+    assert "report_id" not in lines[0] and lines[0]["route"] == "/v1/reports/{report_id}"
+    assert lines[1]["method"] == "OTHER"
