@@ -46,6 +46,7 @@ from bot.channels.zalo_api import TokenKeeper, ZaloApiError, ZaloClient
 logger = logging.getLogger(__name__)
 MAX_AGE_S = 300
 PREFIX = "zalo-"
+DRAIN_S = 10.0  # how long shutdown waits for the events being handled
 MEDIA_EVENTS = {"user_send_image", "user_send_sticker", "user_send_gif", "user_send_file", "user_send_audio",
                 "user_send_video", "user_send_link", "user_send_business_card"}
 
@@ -102,7 +103,8 @@ class ZaloInput(InputChannel):
                  refresh_token: str = "", token_file: str = "var/zalo_tokens.json",
                  api_base: str = "https://openapi.zalo.me", oauth_base: str = "https://oauth.zaloapp.com",
                  replay_redis_url: str = "", limits: SenderLimits | None = None,
-                 clock: Callable[[], float] = time.time, refresh_check_s: float = 300) -> None:
+                 clock: Callable[[], float] = time.time, refresh_check_s: float = 300,
+                 drain_s: float = DRAIN_S) -> None:
         self.app_id, self.oa_secret_key = app_id, oa_secret_key
         self.configured = bool(app_id and oa_secret_key and (access_token or refresh_token))
         self.tokens = TokenKeeper(app_id=app_id, app_secret=app_secret, oauth_base=oauth_base, path=Path(token_file),
@@ -112,6 +114,7 @@ class ZaloInput(InputChannel):
         self.limits = limits or SenderLimits.from_env()
         self._clock = clock
         self.tasks: set[asyncio.Task[None]] = set()
+        self.drain_s = drain_s
         self.refresh_check_s = refresh_check_s
         self._keeper: asyncio.Task[None] | None = None
         if not self.configured:
@@ -121,7 +124,7 @@ class ZaloInput(InputChannel):
         return ZaloOutput(self.client)
 
     async def drain(self) -> None:
-        """Wait for the events being handled (tests; shutdown)."""
+        """Wait for the events being handled (tests; shutdown, within ``drain_s``)."""
         while self.tasks:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
@@ -180,7 +183,10 @@ class ZaloInput(InputChannel):
         async def close(*_: Any) -> None:
             if self._keeper is not None:
                 self._keeper.cancel()
-            await self.drain()
+            try:
+                await asyncio.wait_for(self.drain(), self.drain_s)
+            except asyncio.TimeoutError:
+                logger.warning("zalo: events still being handled at shutdown were stopped")
             await self.client.close()
 
         return bp

@@ -3,6 +3,7 @@ OAuth server on loopback (tests/bot/channels/harness.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -36,13 +37,14 @@ class Zalo:
     token_file: Path
 
     def post(self, event: dict[str, Any] | None = None, *, raw: bytes | None = None, sign: str | None = None,
-             headers: dict[str, str] | None = None) -> requests.Response:
+             headers: dict[str, str] | None = None, drain: bool = True) -> requests.Response:
         body = raw if raw is not None else json.dumps(event, ensure_ascii=False).encode()
         ts = str(event.get("timestamp", "")) if isinstance(event, dict) else ""
         sig = sign if sign is not None else signature(APP_ID, body, ts, OA_SECRET)
         r = requests.post(f"{self.url}/webhooks/zalo/webhook", data=body, timeout=10,
                           headers={"X-ZEvent-Signature": sig, "Content-Type": "application/json", **(headers or {})})
-        self.loop.run(self.channel.drain())
+        if drain:
+            self.loop.run(self.channel.drain())
         return r
 
 
@@ -58,7 +60,8 @@ def event(name: str = "user_send_text", *, text: str | None = "xin chào", user:
 
 
 def make_zalo(loop: LoopThread, tmp_path: Path, *, access_token: str = "access-0", refresh_token: str = "refresh-0",
-              per_minute: int = 20, max_chars: int = 2000, expires_in: str = "90000", **options: Any) -> Iterator[Zalo]:
+              per_minute: int = 20, max_chars: int = 2000, expires_in: str = "90000", bot: Any = None,
+              **options: Any) -> Iterator[Zalo]:
     fake = FakeZaloApi(app_secret=APP_SECRET, access_token="access-0", refresh_token="refresh-0")
     fake.expires_in = expires_in
     loop.run(fake.start(free_port()))
@@ -66,7 +69,7 @@ def make_zalo(loop: LoopThread, tmp_path: Path, *, access_token: str = "access-0
     channel = ZaloInput(app_id=APP_ID, oa_secret_key=OA_SECRET, app_secret=APP_SECRET, access_token=access_token,
                         refresh_token=refresh_token, token_file=str(token_file), api_base=fake.url,
                         oauth_base=fake.url, limits=SenderLimits(per_minute=per_minute, max_chars=max_chars), **options)
-    bot, port = Recorder(), free_port()
+    bot, port = bot or Recorder(), free_port()
     server = loop.run(serve_channel(channel, bot, port))
     yield Zalo(f"http://127.0.0.1:{port}", channel, fake, bot, loop, token_file)
     loop.run(stop_server(server))
@@ -329,3 +332,23 @@ def test_the_token_is_refreshed_before_it_expires_even_when_nobody_writes(loop_t
         forms = [r["form"]["refresh_token"] for r in zalo.fake.to("/v4/oa/access_token")]
         assert forms[:3] == ["refresh-0", "refresh-1", "refresh-2"]  # each one the newest, rotated
         assert zalo.bot.messages == [] and zalo.fake.to("/v3.0/oa/message/cs") == []
+
+
+class StuckBot(Recorder):
+    """A Rasa turn that never ends (an action server that does not answer)."""
+
+    async def __call__(self, message: Any) -> None:
+        self.messages.append(message)
+        await asyncio.sleep(3600)
+
+
+def test_shutdown_waits_for_a_stuck_turn_only_so_long(loop_thread: LoopThread, tmp_path: Path) -> None:
+    bot = StuckBot()
+    for zalo in make_zalo(loop_thread, tmp_path, bot=bot, drain_s=0.3):
+        assert zalo.post(event(text="cứu"), drain=False).status_code == 200
+        deadline = time.monotonic() + 5
+        while not bot.messages and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert bot.messages
+        started = time.monotonic()
+    assert time.monotonic() - started < 5 and zalo.channel.tasks == set()  # the teardown stopped the server
