@@ -193,8 +193,10 @@ class ZaloInput(InputChannel):
 
     async def keep_fresh(self) -> None:
         """Refresh the access token before it expires even when nobody writes: the refresh token is only
-        valid for a limited time too, and each refresh renews it. Checks every ``refresh_check_s``."""
+        valid for a limited time too, and each refresh renews it. Checks every ``refresh_check_s``, and writes the
+        tokens again there if their last write failed."""
         while True:
+            self.tokens.save_pending()  # a rotated refresh token whose write failed
             if not self.tokens.fresh_enough():
                 try:
                     await self.tokens.access_token(self.client.session())

@@ -4,7 +4,8 @@ secret in the ``secret_key`` header and the form ``app_id``, ``refresh_token``, 
 
 Zalo answers errors with HTTP 200 and ``{"error": <negative code>, "message": …}``. The refresh token
 rotates at every refresh and is single-use, so the newest pair is written at once to a 0600 file
-(:class:`TokenKeeper`); an access token is refreshed when it has less than ``REFRESH_MARGIN_S`` left or when
+(:class:`TokenKeeper`; when that write fails it is logged as an error and tried again at every refresh check,
+:meth:`TokenKeeper.save_pending`); an access token is refreshed when it has less than ``REFRESH_MARGIN_S`` left or when
 Zalo calls it invalid. Logs carry error codes only — never a token, a user id or message text."""
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class TokenKeeper:
         self.app_id, self.app_secret, self.oauth_base, self.path = app_id, app_secret, oauth_base.rstrip("/"), path
         self._clock = clock
         self._lock = asyncio.Lock()
+        self.unsaved = False  # the newest tokens are not in the file yet (its last write failed)
         self.tokens = self._load() or Tokens(access_token, refresh_token, 0.0, _seed(refresh_token))
         if refresh_token and self.tokens.seed != _seed(refresh_token):
             self.tokens = Tokens(access_token, refresh_token, 0.0, _seed(refresh_token))  # a newer one was given
@@ -76,6 +78,20 @@ class TokenKeeper:
         os.chmod(tmp, 0o600)
         os.replace(tmp, self.path)
 
+    def save_pending(self) -> bool:
+        """Write the tokens if the last write failed; True when the file holds the newest ones."""
+        if not self.unsaved:
+            return True
+        try:
+            self._save()
+        except OSError as error:
+            logger.error("zalo tokens not saved (%s): the rotated refresh token is only in memory, "
+                         "tried again at the next refresh check", type(error).__name__)
+            return False
+        self.unsaved = False
+        logger.info("zalo tokens saved")
+        return True
+
     def fresh_enough(self) -> bool:
         t = self.tokens
         return bool(t.access_token) and (t.expires_at == 0 or t.expires_at - self._clock() > REFRESH_MARGIN_S)
@@ -95,6 +111,7 @@ class TokenKeeper:
 
     async def _refresh(self, session: aiohttp.ClientSession) -> None:
         if not (self.tokens.refresh_token and self.app_secret):
+            logger.error("zalo token refresh failed: error no_refresh_token")
             raise ZaloApiError("no_refresh_token")
         async with session.post(f"{self.oauth_base}/v4/oa/access_token", headers={"secret_key": self.app_secret},
                                 data={"app_id": self.app_id, "refresh_token": self.tokens.refresh_token,
@@ -113,7 +130,8 @@ class TokenKeeper:
             lifetime = 0.0
         self.tokens = Tokens(str(body["access_token"]), str(body["refresh_token"]),
                              self._clock() + lifetime if lifetime > 0 else 0.0, self.tokens.seed)
-        self._save()
+        self.unsaved = True
+        self.save_pending()
         logger.info("zalo access token refreshed, valid %.0f s", lifetime)
 
 

@@ -352,3 +352,30 @@ def test_shutdown_waits_for_a_stuck_turn_only_so_long(loop_thread: LoopThread, t
         assert bot.messages
         started = time.monotonic()
     assert time.monotonic() - started < 5 and zalo.channel.tasks == set()  # the teardown stopped the server
+
+
+def test_a_rotated_refresh_token_that_could_not_be_saved_is_saved_at_the_next_check(
+        loop_thread: LoopThread, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    (tmp_path / "var").write_text("not a directory")  # the token file cannot be written
+    for zalo in make_zalo(loop_thread, tmp_path, access_token="", refresh_check_s=0.05):
+        wait_for_refreshes(zalo, 1)
+        deadline = time.monotonic() + 5
+        while "zalo tokens not saved" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [failed, *_] = [r for r in caplog.records if "zalo tokens not saved" in r.getMessage()]
+        assert failed.levelno == logging.ERROR
+        (tmp_path / "var").unlink()
+        while not zalo.token_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        kept = json.loads(zalo.token_file.read_text())
+        assert (kept["access_token"], kept["refresh_token"]) == ("access-1", "refresh-1") and zalo.fake.refreshes == 1
+    assert "refresh-1" not in caplog.text and "access-1" not in caplog.text
+
+
+def test_a_refresh_without_a_refresh_token_is_logged(loop_thread: LoopThread, tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    for zalo in make_zalo(loop_thread, tmp_path, refresh_token=""):
+        zalo.fake.access_token = "revoked-elsewhere"
+        assert zalo.post(event(text="gửi")).status_code == 200
+        assert [r.levelno for r in caplog.records if "no_refresh_token" in r.getMessage()] == [logging.ERROR]
