@@ -17,7 +17,7 @@ from triage_api.crypto import FieldCipher
 from triage_api.lifecycle import OPEN, LifecycleError
 from triage_api.models import Report, ReportEvent
 
-__all__ = ["ForwardTarget", "claim", "forward", "release"]
+__all__ = ["ForwardTarget", "check_holder", "claim", "forward", "release"]
 
 ForwardTarget = Literal["police", "victim_support"]
 
@@ -29,6 +29,19 @@ def _open_report(session: Session, report_id: str) -> Report:
     if report.status not in OPEN:
         raise LifecycleError("report_not_open", "Báo cáo này đã xong hoặc đã đóng.", "This report is finished or closed.")
     return report
+
+
+def check_holder(sessions: sessionmaker[Session], report_id: str, *, actor: str, supervisor: bool = False) -> None:
+    """A claimed report is acted on (closed, re-graded, forwarded) only by its holder or a supervisor; an
+    unclaimed one by anyone allowed the action (the police's flow never claims)."""
+    with sessions() as session:
+        report = session.get(Report, report_id)
+        if report is None:
+            raise LifecycleError("report_not_found", "Không tìm thấy báo cáo.", "No such report.")
+        if report.claimed_by is not None and report.claimed_by != actor and not supervisor:
+            raise LifecycleError("claimed_by_other",
+                                 "Báo cáo này đang có người khác xử lý: chỉ người đó (hoặc giám sát viên) mới thao tác được.",
+                                 "Someone else holds this report: only the holder (or a supervisor) may act on it.")
 
 
 def claim(sessions: sessionmaker[Session], report_id: str, *, actor: str) -> Report:

@@ -232,3 +232,26 @@ def test_the_live_stream_sends_a_whole_backlog_stamped_at_one_instant(client: Te
         lines = list(r.iter_lines())
     sent = [line for line in lines if line.startswith("data: ")]
     assert {line.split('"id":"')[1].split('"')[0] for line in sent} == ids and len(sent) == len(ids)
+
+
+def test_a_claim_protects_the_report_from_everyone_but_its_holder_and_supervisors(client: TestClient) -> None:
+    rid = submit(client, P1)
+    lan, minh, boss, police = (login(client, "operator"), login(client, "operator"), login(client, "supervisor"),
+                               login(client, "police"))
+    assert client.post(f"/v1/reports/{rid}/forward", json={"target": "police"}, headers=minh).status_code == 200  # unclaimed
+    assert client.post(f"/v1/reports/{rid}/claim", headers=lan).status_code == 200
+    for path, body in (("status", {"to": "closed", "reason": "trùng tin báo"}),
+                       ("urgency", {"to": "P3", "reason": "gọi lại: đã an toàn"}),
+                       ("forward", {"target": "victim_support"})):
+        refused = client.post(f"/v1/reports/{rid}/{path}", json=body, headers=minh)
+        assert refused.status_code == 409, (path, refused.text)
+        problem = refused.json()
+        assert problem["code"] == "claimed_by_other" and problem["message_vi"] and problem["message_en"]
+    view = client.get(f"/v1/reports/{rid}", headers=boss).json()
+    assert (view["status"], view["urgency"]) == ("received", "P1")
+    assert [e["kind"] for e in view["history"]] == ["received", "forward", "claim"]  # nothing of minh's after the claim
+    assert client.post(f"/v1/reports/{rid}/forward", json={"target": "victim_support"}, headers=lan).status_code == 200
+    assert client.post(f"/v1/reports/{rid}/urgency", json={"to": "P2", "reason": "đã gọi lại"}, headers=boss).status_code == 200
+    assert client.post(f"/v1/reports/{rid}/status", json={"to": "queued"}, headers=police).status_code == 200  # police flow
+    closed = client.post(f"/v1/reports/{rid}/status", json={"to": "closed", "reason": "đã chuyển công an"}, headers=lan)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"

@@ -92,6 +92,9 @@ function show(report) {
   const canAct = who && (who.role === "operator" || who.role === "supervisor") && OPEN.has(report.status);
   $("actions").classList.toggle("hidden", !canAct);
   $("holder").textContent = holder ? `Đang xử lý: ${holder.replace(/^user:/, "")}` : "Chưa ai nhận xử lý.";
+  // a claimed report is acted on only by its holder or a supervisor (the API refuses anyone else: 409)
+  const mayChange = !holder || holder === who.name || who.role === "supervisor";
+  for (const id of ["urgency-form", "forward-form", "close-form"]) $(id).classList.toggle("hidden", !mayChange);
   $("claim").classList.toggle("hidden", Boolean(holder));
   $("release").classList.toggle("hidden", !holder || (holder !== who.name && who.role !== "supervisor"));
 }

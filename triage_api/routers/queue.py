@@ -147,8 +147,12 @@ def release(report_id: str, request: Request, principal: Annotated[Principal, De
 def forward(report_id: str, body: ForwardCreate, request: Request,
             principal: Annotated[Principal, Depends(_WORKERS)]) -> ReportPublic:
     state = request.app.state
-    return _act(request, principal, report_id, lambda: assignment.forward(
-        state.sessions, state.cipher, report_id, body.target, actor=principal.name, note=body.note))
+
+    def change() -> None:
+        assignment.check_holder(state.sessions, report_id, actor=principal.name, supervisor=principal.role == "supervisor")
+        assignment.forward(state.sessions, state.cipher, report_id, body.target, actor=principal.name, note=body.note)
+
+    return _act(request, principal, report_id, change)
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 from sqlalchemy import select
 
-from triage_api import receipt
+from triage_api import assignment, receipt
 from triage_api.audit import record
 from triage_api.auth import Principal
 from triage_api.deps import require
@@ -113,9 +113,13 @@ def _changed(request: Request, principal: Principal, report_id: str, action: str
              change: Callable[[], object]) -> ReportPublic:
     """Apply a lifecycle change, audit it, and answer with the report as the caller may now see it."""
     try:
+        if principal.role in ("operator", "supervisor"):  # a claim binds the hotline's people; the police never claim
+            assignment.check_holder(request.app.state.sessions, report_id, actor=principal.name,
+                                    supervisor=principal.role == "supervisor")
         change()
     except LifecycleError as error:
-        status_code = 404 if error.code == "report_not_found" else 409 if error.code == "invalid_transition" else 422
+        status_code = (404 if error.code == "report_not_found"
+                       else 409 if error.code in ("invalid_transition", "claimed_by_other") else 422)
         raise ProblemError(status_code, error.code, error.vi, error.en) from None
     record(request.app.state.sessions, principal, action, report_id, fields)
     return get_report(report_id, request, principal)
@@ -133,7 +137,7 @@ def change_status(
 
 
 @router.post("/reports/{report_id}/urgency", response_model=ReportPublic, dependencies=[_READ_LIMIT],
-             responses={401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}})
+             responses={401: {"model": Problem}, 403: {"model": Problem}, 404: {"model": Problem}, 409: {"model": Problem}})
 def change_urgency(
     report_id: str, change: UrgencyChange, request: Request,
     principal: Annotated[Principal, Depends(require("operator", "supervisor"))],
