@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage_api.crypto import FieldCipher
@@ -48,15 +49,28 @@ def claim(sessions: sessionmaker[Session], report_id: str, *, actor: str) -> Rep
     """Take a report; taking one you already hold does nothing (a double click is safe)."""
     with sessions() as session:
         report = _open_report(session, report_id)
+        taken = LifecycleError("claimed_by_other", "Báo cáo này đang có người khác xử lý.",
+                               "Someone else is working on this report.")
         if report.claimed_by == actor:
             return report
         if report.claimed_by is not None:
-            raise LifecycleError("claimed_by_other", "Báo cáo này đang có người khác xử lý.",
-                                 "Someone else is working on this report.")
+            raise taken
         at = datetime.now(UTC)
+        # one conditional UPDATE decides between two operators claiming at once (SELECT … FOR UPDATE is a
+        # no-op on SQLite): only the one whose UPDATE finds the report still free gets it
+        won = session.execute(
+            update(Report).where(Report.id == report_id, Report.status.in_(OPEN), Report.claimed_by.is_(None))
+            .values(claimed_by=actor, claimed_at=at, updated_at=at).execution_options(synchronize_session=False))
+        if won.rowcount != 1:
+            session.rollback()
+            session.expire_all()
+            again = _open_report(session, report_id)
+            if again.claimed_by == actor:  # our own double click won
+                return again
+            raise taken
         session.add(ReportEvent(report_id=report.id, at=at, actor=actor, kind="claim", from_value=None, to_value=None))
-        report.claimed_by, report.claimed_at, report.updated_at = actor, at, at
         session.commit()
+        session.refresh(report)
         return report
 
 

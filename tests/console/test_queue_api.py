@@ -255,3 +255,48 @@ def test_a_claim_protects_the_report_from_everyone_but_its_holder_and_supervisor
     assert client.post(f"/v1/reports/{rid}/status", json={"to": "queued"}, headers=police).status_code == 200  # police flow
     closed = client.post(f"/v1/reports/{rid}/status", json={"to": "closed", "reason": "đã chuyển công an"}, headers=lan)
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
+
+
+def test_two_operators_claiming_at_once_one_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both read the report free before either writes (a barrier holds them there): exactly one gets it."""
+    import threading
+
+    from tests.triage_api.test_outbox import sessions_for, submit_many
+    from triage_api import assignment
+    from triage_api.lifecycle import LifecycleError
+    from triage_api.models import ReportEvent
+
+    sessions = sessions_for(f"sqlite:///{tmp_path / 'race.sqlite3'}")
+    (rid,) = submit_many(sessions, 1)
+    both_read = threading.Barrier(2, timeout=10)
+    read = assignment._open_report
+    waited: set[str] = set()
+
+    def read_then_wait(session: Any, report_id: str) -> Report:
+        report = read(session, report_id)
+        name = threading.current_thread().name
+        if name.startswith("claim-") and name not in waited:  # the first read only
+            waited.add(name)
+            both_read.wait()
+        return report
+
+    monkeypatch.setattr(assignment, "_open_report", read_then_wait)
+    outcomes: dict[str, str] = {}
+
+    def take(actor: str) -> None:
+        try:
+            assignment.claim(sessions, rid, actor=actor)
+            outcomes[actor] = "won"
+        except LifecycleError as error:
+            outcomes[actor] = error.code
+
+    threads = [threading.Thread(target=take, args=(a,), name=f"claim-{a}") for a in ("user:lan", "user:minh")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes.values()) == ["claimed_by_other", "won"], outcomes
+    winner = next(a for a, o in outcomes.items() if o == "won")
+    with sessions() as s:
+        assert s.get(Report, rid).claimed_by == winner  # type: ignore[union-attr]
+        assert [e.actor for e in s.scalars(select(ReportEvent).where(ReportEvent.kind == "claim"))] == [winner]
