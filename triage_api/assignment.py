@@ -9,9 +9,9 @@ a ``report_events`` row, like every lifecycle change (:mod:`triage_api.lifecycle
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage_api.crypto import FieldCipher
@@ -58,7 +58,7 @@ def claim(sessions: sessionmaker[Session], report_id: str, *, actor: str) -> Rep
         at = datetime.now(UTC)
         # one conditional UPDATE decides between two operators claiming at once (SELECT … FOR UPDATE is a
         # no-op on SQLite): only the one whose UPDATE finds the report still free gets it
-        won = session.execute(
+        won: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             update(Report).where(Report.id == report_id, Report.status.in_(OPEN), Report.claimed_by.is_(None))
             .values(claimed_by=actor, claimed_at=at, updated_at=at).execution_options(synchronize_session=False))
         if won.rowcount != 1:
