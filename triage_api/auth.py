@@ -32,7 +32,7 @@ from triage_api.models import AccessToken, ApiKey, User
 
 __all__ = [
     "ROLES", "Principal", "Role", "authenticate", "create_api_key", "create_user", "hash_password",
-    "issue_token", "verify_password",
+    "issue_token", "revoke_token", "verify_password",
 ]
 
 Role = Literal["operator", "supervisor", "police", "auditor", "service"]
@@ -118,3 +118,12 @@ def authenticate(sessions: sessionmaker[Session], bearer: str) -> Principal | No
         if user is None or user.disabled_at is not None:
             return None
         return Principal(f"user:{user.username}", user.role)  # type: ignore[arg-type]
+
+
+def revoke_token(sessions: sessionmaker[Session], bearer: str) -> None:
+    """Sign-out: the access token stops working at once (an API key is not touched: it is revoked by the admin)."""
+    with sessions() as session:
+        token = session.get(AccessToken, _sha256(bearer))
+        if token is not None:
+            session.delete(token)
+            session.commit()

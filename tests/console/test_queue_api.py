@@ -300,3 +300,14 @@ def test_two_operators_claiming_at_once_one_wins(tmp_path: Path, monkeypatch: py
     with sessions() as s:
         assert s.get(Report, rid).claimed_by == winner  # type: ignore[union-attr]
         assert [e.actor for e in s.scalars(select(ReportEvent).where(ReportEvent.kind == "claim"))] == [winner]
+
+
+def test_logout_revokes_the_token(client: TestClient) -> None:
+    headers = login(client, "operator")
+    assert client.get("/v1/me", headers=headers).status_code == 200
+    assert client.post("/v1/logout").status_code == 401
+    r = client.post("/v1/logout", headers=headers)
+    assert r.status_code == 204 and r.content == b""
+    assert client.get("/v1/me", headers=headers).status_code == 401  # a copy of the token no longer works
+    assert client.get("/v1/queue", headers=headers).status_code == 401
+    assert client.post("/v1/logout", headers=headers).status_code == 401

@@ -21,7 +21,16 @@ export class ApiError extends Error {
 
 export function token() { return sessionStorage.getItem(TOKEN_KEY); }
 export function setToken(value) { sessionStorage.setItem(TOKEN_KEY, value); }
-export function logout() { sessionStorage.removeItem(TOKEN_KEY); sessionStorage.removeItem("triage.console.me"); location.assign("/console/"); }
+function forget() { sessionStorage.removeItem(TOKEN_KEY); sessionStorage.removeItem("triage.console.me"); location.assign("/console/"); }
+
+/** Sign out: the server deletes the token first (a copy of it stops working), then the page forgets it. */
+export async function logout() {
+  const t = token();
+  if (t) {
+    try { await fetch("/v1/logout", { method: "POST", headers: { Authorization: `Bearer ${t}` } }); } catch { /* offline: it still expires */ }
+  }
+  forget();
+}
 
 export function authHeaders(extra = {}) {
   const t = token();
@@ -36,7 +45,7 @@ export async function api(path, { method = "GET", json, headers = {}, raw = fals
     init.headers["Content-Type"] = "application/json";
   }
   const response = await fetch(path, init);
-  if (response.status === 401 && token()) { logout(); throw new ApiError(401, null); }
+  if (response.status === 401 && token()) { forget(); throw new ApiError(401, null); }
   if (!response.ok) {
     let problem = null;
     try { problem = await response.json(); } catch { /* not JSON */ }
