@@ -64,3 +64,54 @@ def test_an_anonymous_call_with_a_contact_is_refused_with_the_reason(page: Any, 
     assert "ẩn danh" in page.inner_text("#save-message")
     assert page.is_enabled("#save")
     screenshot(page, "console_hotline_anonymous_with_contact_refused")
+
+
+def test_a_save_with_no_answer_is_retried_as_the_same_submission_and_the_receipt_shows(page: Any, server: Server) -> None:
+    """The first POST reaches the server (the report is stored) but its answer is lost: the retry must send
+    the same body under the same key, even if a field was changed meanwhile, so the receipt code comes back."""
+    posts: list[tuple[str | None, str | None]] = []
+
+    def lose_the_first_answer(route: Any) -> None:
+        posts.append((route.request.headers.get("idempotency-key"), route.request.post_data))
+        if len(posts) == 1:
+            route.fetch()  # stored on the server…
+            route.abort("connectionreset")  # …but the browser never hears back
+        else:
+            route.continue_()
+
+    sign_in(page, server, "operator")
+    page.goto(f"{server.url}/console/hotline.html")
+    page.wait_for_selector("#script li")
+    page.route("**/v1/reports", lose_the_first_answer)
+    page.fill("#notes", "Em trai tôi bị giữ hộ chiếu ở Lào, chủ không cho về")
+    page.select_option("#consent", "confidential")
+    page.fill("#contact", "0912 000 111")
+    page.click("#save")
+    page.wait_for_selector("#save-message.error")
+    assert "gửi lại" in page.inner_text("#save-message") and page.is_enabled("#save")
+    assert page.is_disabled("#notes") and page.is_disabled("#contact")  # the retry is the same submission
+    page.evaluate("document.getElementById('contact').value = '0999 999 999'")  # a change slipped in anyway
+    page.click("#save")
+    page.wait_for_selector("#receipt", timeout=10_000)
+    code = page.inner_text("#receipt")
+    assert len(posts) == 2 and posts[0] == posts[1]  # same key, same body
+    queue = httpx.get(f"{server.url}/v1/queue", params={"channel": "hotline", "limit": 500},
+                      headers=server.headers("operator")).json()
+    assert sum(r["receipt_code"] == code for r in queue) == 1
+
+
+def test_after_a_refusal_the_operator_corrects_the_form_and_saves_under_a_new_key(page: Any, server: Server) -> None:
+    keys: list[str | None] = []
+    page.on("request", lambda r: keys.append(r.headers.get("idempotency-key")) if r.url.endswith("/v1/reports") else None)
+    sign_in(page, server, "operator")
+    page.goto(f"{server.url}/console/hotline.html")
+    page.fill("#notes", "Có người rủ em tôi sang Campuchia làm việc nhẹ lương cao")
+    page.select_option("#consent", "anonymous")
+    page.fill("#contact", "0912 345 678")
+    page.click("#save")
+    page.wait_for_selector("#save-message.error")  # 422: nothing stored
+    assert page.is_enabled("#contact")
+    page.select_option("#consent", "confidential")
+    page.click("#save")
+    page.wait_for_selector("#receipt", timeout=10_000)
+    assert len(keys) == 2 and keys[0] != keys[1]

@@ -38,8 +38,8 @@ export function authHeaders(extra = {}) {
 }
 
 /** Call the API; JSON in and out. A 401 sends the person back to the sign-in page. */
-export async function api(path, { method = "GET", json, headers = {}, raw = false } = {}) {
-  const init = { method, headers: authHeaders(headers) };
+export async function api(path, { method = "GET", json, headers = {}, raw = false, signal } = {}) {
+  const init = { method, headers: authHeaders(headers), signal };
   if (json !== undefined) {
     init.body = JSON.stringify(json);
     init.headers["Content-Type"] = "application/json";

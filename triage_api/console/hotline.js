@@ -1,12 +1,17 @@
 // A phone call typed in: as the operator types, the engine's urgency, indicators and the questions
 // still to ask; saving makes a report with channel=hotline in the same queue, under one
-// Idempotency-Key made when the form opened (a double click never makes two reports).
-import { URGENCY_VI, api, badge, clear, el, fillSelect, newKey, reference, signedIn } from "/console/common.js";
+// Idempotency-Key made when the form opened (a double click never makes two reports). A save whose
+// outcome is unknown (no answer, a timeout, a 5xx) may have been stored: the retry resends the very same
+// body under the same key, so the server answers with that report and its receipt code; only a definite
+// refusal (4xx: nothing stored) lets the operator edit and save again, under a new key.
+import { ApiError, URGENCY_VI, api, badge, clear, el, fillSelect, newKey, reference, signedIn } from "/console/common.js";
 
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 300;
 let labels = {};
 let key = newKey();
+let pending = null; // the body of a save whose outcome is unknown: resent as is, never rebuilt from the form
+const SAVE_TIMEOUT_MS = 20000;
 let timer = null;
 let asked = 0; // only the latest answer is shown, whatever order they come back in
 let latest = null;
@@ -89,22 +94,44 @@ async function save(event) {
   button.disabled = true;
   message.className = "";
   message.textContent = "Đang lưu…";
+  const sent = pending || body();
   try {
-    const accepted = await api("/v1/reports", { method: "POST", json: body(), headers: { "Idempotency-Key": key } });
+    const accepted = await api("/v1/reports", { method: "POST", json: sent, headers: { "Idempotency-Key": key },
+      signal: AbortSignal.timeout(SAVE_TIMEOUT_MS) });
+    pending = null;
     message.className = "ok";
     clear(message).append(`Đã lưu tin báo. Mã tiếp nhận: `, el("strong", { id: "receipt" }, accepted.receipt_code),
       ` (${accepted.urgency}). Hãy đọc mã này cho người gọi. `, el("a", { href: `/console/report.html?id=${encodeURIComponent(accepted.id)}` }, "Mở tin báo"));
     $("new-call").classList.remove("hidden");
   } catch (error) {
     message.className = "error";
-    message.textContent = error.message;
-    button.disabled = false; // same key on retry: never a second report
+    button.disabled = false;
+    if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
+      // refused: nothing was stored. The operator corrects the form; the next save is a new submission
+      pending = null;
+      key = newKey();
+      lockForm(false);
+      message.textContent = error.message;
+    } else {
+      // no answer, a timeout or a server error: it may be stored. Same body, same key on retry
+      pending = sent;
+      lockForm(true);
+      message.textContent = "Chưa rõ tin báo đã được lưu hay chưa (mất kết nối hoặc hệ thống bận). "
+        + "Bấm «Lưu tin báo» lần nữa để gửi lại đúng nội dung này: sẽ không tạo tin báo thứ hai.";
+    }
   }
 }
 
+/** While a save's outcome is unknown the form cannot change: the retry must be the same submission. */
+function lockForm(locked) {
+  for (const node of $("call-form").elements) if (node.id !== "save" && node.id !== "new-call") node.disabled = locked;
+}
+
 function newCall() {
+  lockForm(false);
   $("call-form").reset();
   key = newKey();
+  pending = null;
   $("save").disabled = false;
   $("new-call").classList.add("hidden");
   $("save-message").textContent = "";
