@@ -37,6 +37,7 @@ def test_typing_a_call_suggests_p1_and_saving_twice_makes_one_hotline_report(pag
     page.wait_for_selector("#script li[data-question]", state="detached")  # nothing left to ask
 
     page.fill("#contact", "0912 345 678")
+    page.select_option("#consent", "share_with_police")
     page.dblclick("#save")  # a double click
     page.wait_for_selector("#receipt")
     code = page.inner_text("#receipt")
@@ -115,3 +116,22 @@ def test_after_a_refusal_the_operator_corrects_the_form_and_saves_under_a_new_ke
     page.click("#save")
     page.wait_for_selector("#receipt", timeout=10_000)
     assert len(keys) == 2 and keys[0] != keys[1]
+
+
+def test_consent_is_an_explicit_choice_asked_kindly_when_missing(page: Any, server: Server) -> None:
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.url.endswith("/v1/reports") else None)
+    sign_in(page, server, "operator")
+    page.goto(f"{server.url}/console/hotline.html")
+    page.wait_for_selector("#script li")
+    assert page.input_value("#consent") == "" and page.get_attribute("#consent", "required") is not None
+    page.fill("#notes", "Em trai tôi bị giữ hộ chiếu ở Lào")
+    page.click("#save")
+    page.wait_for_selector("#save-message.error")
+    assert "Xin hãy hỏi người gọi" in page.inner_text("#save-message") and posts == []  # nothing sent
+    assert page.evaluate("document.activeElement.id") == "consent"
+    page.select_option("#consent", "confidential")
+    page.click("#save")
+    page.wait_for_selector("#receipt", timeout=10_000)
+    page.click("#new-call")
+    assert page.input_value("#consent") == ""  # the next call asks again

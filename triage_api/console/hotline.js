@@ -85,6 +85,13 @@ async function save(event) {
   event.preventDefault();
   const button = $("save");
   const message = $("save-message");
+  if (!pending && !$("consent").value) { // the caller chooses: never a default they did not say
+    message.className = "error";
+    message.textContent = "Xin hãy hỏi người gọi muốn thông tin liên hệ được xử lý thế nào (bảo mật, chia sẻ với công an, "
+      + "hay ẩn danh) và chọn ở mục «Người gọi đồng ý» trước khi lưu.";
+    $("consent").focus();
+    return;
+  }
   const age = $("age").value.trim();
   if (age && !(Number.isInteger(Number(age)) && Number(age) >= 0 && Number(age) <= 120)) {
     message.className = "error";
