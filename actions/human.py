@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api
 from actions.messages import say
-from actions.report import CHANNELS
+from actions.report import CHANNELS, consent_answer
 
 
 class ActionRequestHuman(Action):
@@ -18,6 +18,9 @@ class ActionRequestHuman(Action):
         return "action_request_human"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        answer = consent_answer(tracker)  # «chia sẻ với công an» is a choice, not a request for a person
+        if answer is not None:
+            return answer
         if not tracker.get_slot("handoff_requested"):
             channel = CHANNELS.get(tracker.get_latest_input_channel() or "", "web")
             try:

@@ -52,6 +52,20 @@ def consent_of(text: str | None) -> str | None:
     return None
 
 
+def consent_answer(tracker: Tracker) -> list[dict[str, Any]] | None:
+    """The answer to the consent question, when the person gave it in words the NLU read as a digression.
+
+    «chia sẻ với công an» — the choice's own wording — reads as ``request_human`` or ``ask_hotline`` (it
+    names the police); the digression rules would then answer a question nobody asked, flag a handoff and
+    ask for consent again, for as long as the person repeats their choice. The actions those rules run
+    call this first: while the form asks for consent, a clear choice is the answer."""
+    loop = (tracker.active_loop or {}).get("name")
+    if loop != "report_form" or tracker.get_slot("requested_slot") != "consent":
+        return None
+    consent = consent_of((tracker.latest_message or {}).get("text"))
+    return [SlotSet("consent", consent)] if consent else None
+
+
 class ValidateReportForm(FormValidationAction):
     def name(self) -> str:
         return "validate_report_form"

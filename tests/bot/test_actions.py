@@ -170,6 +170,24 @@ def test_a_person_who_asks_for_a_human_while_the_api_is_down_still_gets_111(api_
     assert "111" in texts(dispatcher)[0] and "báo cán bộ" not in texts(dispatcher)[0] and events == []
 
 
+def test_a_consent_choice_read_as_a_digression_answers_the_form(fake_api: FakeTriageApi) -> None:
+    """«chia sẻ với công an» reads as request_human or ask_hotline: while the form asks for consent it is the answer."""
+    for action, text, intent in [(ActionRequestHuman(), "chia sẻ với công an", "request_human"),
+                                 (ActionRequestHuman(), "chia se voi cong an", "request_human"),
+                                 (ActionAnswerHotline(), "Đồng ý chia sẻ liên lạc với công an", "ask_hotline")]:
+        t = tracker("question", requested_slot="consent")
+        t.active_loop = {"name": "report_form"}
+        t.latest_message = {"text": text, "intent": {"name": intent, "confidence": 0.5}, "entities": []}
+        dispatcher, events = run(action, t)
+        assert texts(dispatcher) == [] and slots_of(events) == {"consent": "share_with_police"}, text
+    assert fake_api.requests == []  # no handoff flagged, nothing asked of the API
+    t = tracker("question", requested_slot="consent")
+    t.active_loop = {"name": "report_form"}
+    t.latest_message = {"text": "cho tôi nói chuyện với người thật", "intent": {"name": "request_human"}, "entities": []}
+    dispatcher, events = run(ActionRequestHuman(), t)
+    assert "111" in texts(dispatcher)[0] and slots_of(events) == {"handoff_requested": True}  # a real request still is one
+
+
 def test_a_job_offer_gets_its_warning_signs_and_a_checklist(fake_api: FakeTriageApi) -> None:
     fake_api.triage = {"urgency": "P3", "indicators": [{"code": "DECEPTIVE_RECRUITMENT"}, {"code": "CROSS_BORDER"}],
                        "entities": {}}

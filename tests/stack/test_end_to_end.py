@@ -44,8 +44,8 @@ CUES = {"consent": ("theo cách nào", "bạn chọn"), "contact": ("để lại
 PEOPLE: list[dict[str, Any]] = [
     {"user": "8412345678900000001", "consent": "share_with_police", "contact": "0912 345 678",
      "tip": "Cứu em với, em đang bị nhốt ở Campuchia, bọn nó đánh em, nhà em ở Nghệ An",
-     # not «chia sẻ với công an», the choice's own words: the bot reads them as request_human (see the report)
-     "answers": {"consent": "đồng ý chia sẻ", "contact": "0912 345 678", "where": "xã Quỳnh Lập, Nghệ An",
+     # the choice's own words, which the NLU reads as request_human: the form still takes them as the answer
+     "answers": {"consent": "chia sẻ với công an", "contact": "0912 345 678", "where": "xã Quỳnh Lập, Nghệ An",
                  "when": "đang diễn ra", "who_at_risk": "em, 17 tuổi", "suspects": "không biết",
                  "what_happened": "em bị lừa sang làm việc rồi bị nhốt"}},
     {"user": "8412345678900000002", "consent": "confidential", "contact": "zalo của tôi là chị Hoa Móng Cái",
