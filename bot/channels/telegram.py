@@ -40,6 +40,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.always import Watched
+from bot.channels.background import DRAIN_S, Background
 from bot.channels.inbound import clean
 from bot.channels.limits import SenderLimits, Verdict
 from bot.channels.replay import ReplayGuard
@@ -52,7 +53,6 @@ SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")  # Telegram allows 1-256 o
 MEDIA = ("photo", "sticker", "document", "voice", "audio", "video", "video_note", "animation", "contact")
 DEFAULT_API = "https://api.telegram.org"
 REPLAY_TTL_S = 24 * 3600  # Telegram keeps an undelivered update for 24 hours
-DRAIN_S = 10.0
 
 
 class SafeTelegramOutput(TelegramOutput):
@@ -98,8 +98,7 @@ class SecretTelegramInput(TelegramInput):
         self.secret_token, self.api_base = secret_token, api_base
         self.limits = limits or SenderLimits.from_env()
         self.replays = ReplayGuard(ttl_s=REPLAY_TTL_S, redis_url=replay_redis_url or None, prefix="telegram:seen:")
-        self.tasks: set[asyncio.Task[None]] = set()
-        self.drain_s = drain_s
+        self.background = Background("telegram", drain_s=drain_s)
         token_ok = bool(access_token) and re.fullmatch(r"\d+:[A-Za-z0-9_-]+", access_token or "") is not None
         self.configured = token_ok and SECRET_TOKEN.fullmatch(secret_token) is not None
         if not self.configured:
@@ -112,10 +111,13 @@ class SecretTelegramInput(TelegramInput):
             self._out = SafeTelegramOutput(self.access_token or "", self.api_base)
         return self._out
 
+    @property
+    def tasks(self) -> set[asyncio.Task[None]]:
+        return self.background.tasks
+
     async def drain(self) -> None:
-        """Wait for the updates being handled (tests; shutdown, within ``drain_s``)."""
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+        """Wait for the updates being handled (tests)."""
+        await self.background.drain()
 
     def authentic(self, request: Request) -> bool:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
@@ -148,17 +150,12 @@ class SecretTelegramInput(TelegramInput):
             if update.update_id is not None and not await self.replays.first_time(f"update:{update.update_id}"):
                 logger.info("telegram update already handled: ignored")
                 return response.json({"status": "duplicate"})
-            task = asyncio.get_running_loop().create_task(self.handle(update, on_new_message))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            self.background.start(self.handle(update, on_new_message))
             return response.json({"status": "ok"})
 
         @bp.listener("before_server_stop")
         async def close(*_: Any) -> None:
-            try:
-                await asyncio.wait_for(self.drain(), self.drain_s)
-            except asyncio.TimeoutError:
-                logger.warning("telegram: updates still being handled at shutdown were stopped")
+            await self.background.stop()
             if self._out is not None and self._out._session is not None:
                 await self._out._session.close()
 

@@ -37,6 +37,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.always import Watched
+from bot.channels.background import DRAIN_S, Background
 from bot.channels.inbound import clean
 from bot.channels.limits import SenderLimits, Verdict
 from bot.channels.replay import ReplayGuard
@@ -46,7 +47,6 @@ from bot.channels.zalo_api import TokenKeeper, ZaloApiError, ZaloClient
 logger = logging.getLogger(__name__)
 MAX_AGE_S = 300
 PREFIX = "zalo-"
-DRAIN_S = 10.0  # how long shutdown waits for the events being handled
 MEDIA_EVENTS = {"user_send_image", "user_send_sticker", "user_send_gif", "user_send_file", "user_send_audio",
                 "user_send_video", "user_send_link", "user_send_business_card"}
 
@@ -113,8 +113,7 @@ class ZaloInput(InputChannel):
         self.replays = ReplayGuard(ttl_s=2 * MAX_AGE_S, redis_url=replay_redis_url or None, prefix="zalo:seen:")
         self.limits = limits or SenderLimits.from_env()
         self._clock = clock
-        self.tasks: set[asyncio.Task[None]] = set()
-        self.drain_s = drain_s
+        self.background = Background("zalo", drain_s=drain_s)
         self.refresh_check_s = refresh_check_s
         self._keeper: asyncio.Task[None] | None = None
         if not self.configured:
@@ -123,10 +122,13 @@ class ZaloInput(InputChannel):
     def get_output_channel(self) -> OutputChannel:
         return ZaloOutput(self.client)
 
+    @property
+    def tasks(self) -> set[asyncio.Task[None]]:
+        return self.background.tasks
+
     async def drain(self) -> None:
-        """Wait for the events being handled (tests; shutdown, within ``drain_s``)."""
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+        """Wait for the events being handled (tests)."""
+        await self.background.drain()
 
     def verify(self, request: Request, event: dict[str, Any]) -> HTTPResponse | None:
         """None when the event is authentic and fresh, else the answer to give."""
@@ -169,9 +171,7 @@ class ZaloInput(InputChannel):
             if not await self.replays.first_time(_event_id(event)):
                 logger.info("zalo event already handled: ignored")
                 return response.json({"status": "duplicate"})
-            task = asyncio.get_running_loop().create_task(self.handle(event, on_new_message))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            self.background.start(self.handle(event, on_new_message))
             return response.json({"status": "ok"})
 
         @bp.listener("after_server_start")
@@ -183,10 +183,7 @@ class ZaloInput(InputChannel):
         async def close(*_: Any) -> None:
             if self._keeper is not None:
                 self._keeper.cancel()
-            try:
-                await asyncio.wait_for(self.drain(), self.drain_s)
-            except asyncio.TimeoutError:
-                logger.warning("zalo: events still being handled at shutdown were stopped")
+            await self.background.stop()
             await self.client.close()
 
         return bp
