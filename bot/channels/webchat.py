@@ -124,13 +124,16 @@ def forget(app: Any, sender_id: str) -> bool:
     agent = getattr(app.ctx, "agent", None)
     deleted, failure = False, None
     for store in _stores(getattr(agent, "tracker_store", None)):
-        for held in ("store", "_recent"):  # InMemoryTrackerStore; the copy bot.stores keeps for a Redis outage
-            if isinstance(getattr(store, held, None), dict):
-                getattr(store, held).pop(sender_id, None)
-                deleted = True
-        if hasattr(store, "red") and hasattr(store, "key_prefix"):  # RedisTrackerStore and its subclasses
+        if isinstance(getattr(store, "store", None), dict):  # InMemoryTrackerStore
+            store.store.pop(sender_id, None)
+            deleted = True
+        erase = getattr(store, "forget", None)  # bot.stores: its outage copy and Redis
+        if erase is None and hasattr(store, "red") and hasattr(store, "key_prefix"):  # Rasa's RedisTrackerStore
+            def erase(sender: str, store: Any = store) -> None:
+                store.red.delete(store.key_prefix + sender)
+        if erase is not None:
             try:
-                store.red.delete(store.key_prefix + sender_id)
+                erase(sender_id)
             except Exception as error:  # noqa: BLE001 - raised below, once the other stores are cleared
                 failure = failure or error
             deleted = True

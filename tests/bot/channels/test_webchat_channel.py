@@ -22,6 +22,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.limits import SenderLimits
 from bot.channels.webchat import PAGE, WebChatInput
+from bot.stores import ResilientRedisTrackerStore
 from tests.bot.channels.harness import LoopThread, Recorder, serve_channel, stop_server
 from tests.bot.conftest import free_port
 
@@ -185,15 +186,17 @@ class FlakyRedis:
 
 def test_when_redis_is_away_the_quick_exit_is_retried_until_the_conversation_is_gone(loop_thread: LoopThread) -> None:
     red = FlakyRedis()
-    store = SimpleNamespace(red=red, key_prefix="tracker:", _recent={})  # as bot.stores.ResilientRedisTrackerStore
+    store = ResilientRedisTrackerStore(Domain.empty(), host="127.0.0.1", port=1)  # the bot's store, on a flaky Redis
+    store.red = red  # type: ignore[assignment]
     url, server = _serve(loop_thread, Recorder(), store, retry_s=0.05)
     sender = secrets.token_hex(16)
-    red.data[f"tracker:webchat-{sender}"], store._recent[f"webchat-{sender}"] = b"{}", (0.0, "{}", True)
+    key = store.key_prefix + f"webchat-{sender}"
+    red.data[key], store._recent[f"webchat-{sender}"] = b"{}", (0.0, "{}", True)
     red.down = True
     assert requests.post(f"{url}/forget", json={"sender": sender}, timeout=5).status_code == 204
-    assert store._recent == {} and f"tracker:webchat-{sender}" in red.data  # the copy in memory goes at once
+    assert store._recent == {} and key in red.data  # the copy in memory goes at once
     time.sleep(0.3)
-    assert f"tracker:webchat-{sender}" in red.data
+    assert key in red.data
     red.down = False
     deadline = time.monotonic() + 5
     while red.data and time.monotonic() < deadline:
