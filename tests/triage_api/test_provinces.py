@@ -79,3 +79,28 @@ def test_mention_span_is_what_was_typed() -> None:
     t = Text.of("Nhà em ở bac giang ạ")
     m = find_provinces(t)[0]
     assert t.clean[m.start : m.end] == m.mentioned == "bac giang"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("chau e 11t bi ng la du len xe o truong tieu hoc Bao Lam Cao Bang", "Cao Bằng"),  # a proper noun after a district
+        ("bà Tư, 58 tuổi, Vĩnh Long, báo con trai mất liên lạc", "Vĩnh Long"),
+        ("em o Tan Chau An Giang, ban em 16 tuoi", "An Giang"),
+        ("dang bi giu o nha nghi Hoa Binh", "Phú Thọ"),
+        ("xe dang chay ve huong Cao Bang", "Cao Bằng"),  # after a place word
+        ("bán con cho người ở hn lấy 50tr", "Hà Nội"),  # "hn" after a place word is the city, not "hôm nay"
+        ("nhân viên quán karaoke ở thành phố Vinh", "Nghệ An"),
+        ("ban toi lam o cho Vinh", "Nghệ An"),
+    ],
+)
+def test_names_that_are_also_words_count_as_proper_nouns_or_after_a_place_word(text: str, expected: str) -> None:
+    assert [m.province for m in find_provinces(Text.of(text))][:1] == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["chị Thái Bình bán hàng ở chợ", "anh Vinh nói là được", "Hòa bình thế giới", "hn e di hoc", "cao bang nhau"],
+)
+def test_people_and_words_named_like_a_province_are_not_provinces(text: str) -> None:
+    assert find_provinces(Text.of(text)) == []

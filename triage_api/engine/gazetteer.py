@@ -3,9 +3,12 @@
 One regular expression per gazetteer runs on the folded view, longest name first, so "Lào Cai"
 wins over "Lào" and "Hà Nam" over "Nam". A match is kept only when every word the user typed is
 :func:`~triage_api.engine.text.compatible` with the name's spelling ("bạn" never matches "Bản"),
-when a case-sensitive name is typed in that case ("HN" is Hà Nội, "hn" is teencode for "hôm nay"),
-and when a name that is also a common word comes right after one of its cue words ("sang Cam",
-never "quả cam").
+when a case-sensitive name is typed in that case ("HN" is Hà Nội, "hn" is teencode for "hôm nay")
+or comes right after one of its cue words ("ở hn"), and when a name that is also a common word
+comes right after one of its cue words ("sang Cam", never "quả cam") or — for a name of several
+words that allows it — is typed as a proper noun, each word capitalised, and not right after a
+lower-case word that makes it a person's name ("Bao Lâm Cao Bằng" is the province, "chị Thái Bình"
+a woman).
 
 >>> from triage_api.engine.text import Text
 >>> g = Gazetteer([Name("Lào Cai", "Lào Cai"), Name("Lào", "Laos")])
@@ -33,6 +36,8 @@ class Name:
     value: str  # what it stands for: "Bắc Ninh", "Hà Nội", "Campuchia"
     case_sensitive: bool = False
     cues: frozenset[str] = frozenset()  # words (with diacritics) one of which must come right before
+    capitalised: bool = False  # with cues: also a match when every word is typed with a capital…
+    not_after: frozenset[str] = frozenset()  # …unless one of these words (with diacritics) comes right before
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +77,18 @@ class Gazetteer:
 
     @staticmethod
     def _accepts(name: Name, typed: str, previous: str) -> bool:
-        if name.case_sensitive:
-            return _WORD.findall(typed) == _WORD.findall(name.spelling)
         typed_words, name_words = _WORD.findall(typed), _WORD.findall(name.spelling)
+        cued = any(compatible(previous, cue) for cue in name.cues)
+        if name.case_sensitive:
+            return typed_words == name_words or cued
         if len(typed_words) == len(name_words):
             if not all(compatible(a, b) for a, b in zip(typed_words, name_words, strict=True)):
                 return False
         elif "".join(typed_words).lower() != fold("".join(name_words)):  # "Kontum", "TPHCM"
             return False
-        return not name.cues or any(compatible(previous, cue) for cue in name.cues)
+        if not name.cues or cued:
+            return True
+        return (
+            name.capitalised and len(typed_words) > 1 and all(w[0].isupper() for w in typed_words)
+            and not (previous.islower() and any(compatible(previous, word) for word in name.not_after))
+        )

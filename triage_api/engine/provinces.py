@@ -49,6 +49,7 @@ def _gazetteer() -> Gazetteer:
     case_sensitive = set(extra["case_sensitive"])
     cued = {fold(n) for n in extra["cued"]["names"]}
     cue_words = frozenset(extra["cued"]["after"])
+    persons = frozenset(extra["cued"]["capitalised_unless_after"])
     spellings: dict[str, str] = {}
     for new, merged in provinces().items():
         for spelling in (new, *merged, *extra["aliases"].get(new, [])):
@@ -63,7 +64,9 @@ def _gazetteer() -> Gazetteer:
             spelling,
             province,
             case_sensitive=spelling in case_sensitive,
-            cues=cue_words if fold(spelling) in cued else frozenset(),
+            cues=cue_words if fold(spelling) in cued or spelling in case_sensitive else frozenset(),
+            capitalised=True,
+            not_after=persons,
         )
         for spelling, province in spellings.items()
     )
