@@ -116,3 +116,136 @@ def test_hard_negatives(text: str) -> None:
     result = triage(text)
     assert result.urgency == "P4", result.explanation
     assert result.indicators == []
+
+
+# --- phrase families of patterns.yml, checked on the rules alone (the learned stage may add or drop a code) ---
+
+
+def rule_codes(text: str) -> set[str]:
+    from triage_api.engine.patterns import find_hits
+    from triage_api.engine.scope import asserted
+    from triage_api.engine.text import Text
+    from triage_api.engine.tokens import Words, tokenize
+
+    t = Text.of(text)
+    tokens = tokenize(t)
+    return {h.code for h in asserted(find_hits(tokens, Words(t, tokens)), tokens) if h.group == "indicators"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # too-good pay with its amount, perks that lure, work abroad on a tourist visa
+        ("Tuyển nữ đi Malaysia làm phục vụ, lương 40 triệu/tháng, bao vé máy bay", {"DECEPTIVE_RECRUITMENT", "CROSS_BORDER"}),
+        ("tuyen nu di malaysia lam phuc vu, luong 40tr/thang, bao ve may bay", {"DECEPTIVE_RECRUITMENT", "CROSS_BORDER"}),
+        ("job ở Cam lương cứng 1200$ + hoa hồng, ko cần kn, đi liền", {"DECEPTIVE_RECRUITMENT", "CROSS_BORDER"}),
+        ("họ bảo đi đường du lịch rồi ở lại làm, công ty lo hết visa", {"DECEPTIVE_RECRUITMENT", "CROSS_BORDER"}),
+        ("có người mời con tôi làm streamer, hứa cho 2 triệu mỗi ngày", {"DECEPTIVE_RECRUITMENT"}),
+        # phone taken, messaging on someone else's phone, gone silent
+        ("chị tôi bị thu máy, chỉ lén nhắn được bằng máy người khác", {"COMMUNICATION_CONTROL"}),
+        ("e bi nhot, ko co dt, muon may chi cung phong nhan", {"COMMUNICATION_CONTROL", "CONFINEMENT"}),
+        ("anh ấy qua Lào 2 tuần nay ko rep tin nhắn, fb cũng ko online", {"COMMUNICATION_CONTROL", "CROSS_BORDER"}),
+        # debts put on the person, fines, wages withheld
+        ("công ty ghi nợ em 3000 usd, bắt làm trả nợ", {"DEBT_BONDAGE"}),
+        ("chu giu 3 thang luong, ai nghi thi phat 10 trieu", {"DEBT_BONDAGE"}),
+        # sold or moved on; a newborn sold; excessive hours
+        ("họ sắp chuyển bọn em qua Myanmar tối nay", {"SOLD_TRANSFERRED"}),
+        ("bon no noi tuan sau ban sang Trung Quoc", {"SOLD_TRANSFERRED"}),
+        ("có người đến hỏi mua bé mới sinh 5 ngày với giá 50 triệu", {"BABY_SALE"}),
+        ("toi vua ban con cho mot nguoi tren mang", {"BABY_SALE"}),
+        ("bị bắt làm từ sáng tới khuya, không có ngày nghỉ", {"FORCED_LABOUR"}),
+        # plain "cho" is "cho" (let), not "chó" (dog)
+        ("em bi nhot khong cho ra ngoai", {"CONFINEMENT"}),
+        # taken away on a pretext, lured into a journey, sexual images asked of a child, task-scam deposits
+        ("Họ đưa em lên Hà Nội nói làm phục vụ mà giờ bắt em tiếp khách", {"DECEPTIVE_RECRUITMENT", "SEXUAL_EXPLOITATION"}),
+        ("ho dan no qua Trung Quoc noi la di lam thue", {"DECEPTIVE_RECRUITMENT", "CROSS_BORDER"}),
+        ("lúc đi nó nói là làm ở Tây Ninh, giờ lại ở Campuchia", {"DECEPTIVE_RECRUITMENT", "CROSS_BORDER"}),
+        ("con bé bị một thằng trên mạng dụ gửi ảnh nóng", {"DECEPTIVE_RECRUITMENT", "SEXUAL_EXPLOITATION"}),
+        ("tuyển ctv nhập liệu, 1tr/ngày, nạp trước 200k để kích hoạt tài khoản", {"DECEPTIVE_RECRUITMENT"}),
+        # moved on or bought ("bị chuyển sang", "chuyển em sang trang trại khác", "đã mua em với giá")
+        ("sáng mai anh ấy bị chuyển sang Sihanoukville", {"SOLD_TRANSFERRED", "CROSS_BORDER"}),
+        ("chu bao mai chuyen em sang trang trai khac", {"SOLD_TRANSFERRED"}),
+        ("họ nói đã mua em với giá 30 triệu", {"SOLD_TRANSFERRED"}),
+        # beaten for asking to go home, guarded doors; secret or borrowed phones
+        ("chồng tôi bị chủ tàu đánh vì đòi về", {"CONFINEMENT", "VIOLENCE_THREATS"}),
+        ("co 3 nguoi dan ong canh cua, khoa cong", {"CONFINEMENT"}),
+        ("em nhắn tele lén, đt giấu trong giày", {"COMMUNICATION_CONTROL"}),
+        ("no goi bang may cua mot thuyen vien khac", {"COMMUNICATION_CONTROL"}),
+        # plain "hc" is a passport when held; deductions from wages
+        ("tui no giu hc cua em roi", {"DOCUMENT_RETENTION"}),
+        ("chủ trừ tiền ăn ở vào lương", {"DEBT_BONDAGE"}),
+        # labour abroad beyond the usual corridors (plain "A Rap", cities)
+        ("toi di giup viec o A Rap", {"CROSS_BORDER"}),
+        ("em đang bị giữ ở Kuala Lumpur", {"CROSS_BORDER", "CONFINEMENT"}),
+        # brides taken over the border; a minor without "tuổi"; a newborn handed to a buyer; fake police
+        ("bà ấy hay dẫn con gái sang bên kia biên giới lấy chồng", {"FORCED_MARRIAGE", "CROSS_BORDER"}),
+        ("đứa nhỏ nhất mới 14, bị nhốt trong kho", {"CHILD_INVOLVED", "CONFINEMENT"}),
+        ("sản phụ đã giao đứa bé cho một người phụ nữ, nhận 70 triệu", {"BABY_SALE"}),
+        ("1 ng xưng công an gọi bảo mẹ chuyển 50tr để xác minh", {"ONLINE_EXTORTION"}),
+        ("chu tau danh moi ngay", {"VIOLENCE_THREATS"}),
+    ],
+)
+def test_phrase_families(text: str, expected: set[str]) -> None:
+    assert rule_codes(text) >= expected
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("nếu bị thu điện thoại thì phải làm sao?", "COMMUNICATION_CONTROL"),
+        ("không ai hứa lương cao gì cả, em tự đi", "DECEPTIVE_RECRUITMENT"),
+        ("cho em hỏi đi xuất khẩu lao động Nhật cần những giấy tờ gì?", "CROSS_BORDER"),
+        ("công ty em lương 20 triệu, có bảo hiểm đầy đủ", "DECEPTIVE_RECRUITMENT"),
+        ("mẹ em đi chợ mua con cá về nấu", "BABY_SALE"),
+        ("ban toi sang campuchia lam tu thang truoc", "SOLD_TRANSFERRED"),
+        ("nhot con cho lai", "CONFINEMENT"),
+        ("cô giáo thu điện thoại của em trong giờ học", "COMMUNICATION_CONTROL"),
+        ("tôi bị phạt 500 nghìn vì không đội mũ bảo hiểm", "DEBT_BONDAGE"),
+        ("em không bị đe dọa gì, vẫn đi lại bình thường", "VIOLENCE_THREATS"),
+        ("mẹ mua vé xe cho em về quê ăn Tết", "DECEPTIVE_RECRUITMENT"),
+        ("e thấy qc lạ nhưng e ko trả lời", "COMMUNICATION_CONTROL"),
+        ("công ty du lịch đưa đoàn khách sang Đông Hưng chơi", "DECEPTIVE_RECRUITMENT"),
+        ("hồi tôi còn nhỏ nhà nghèo lắm", "CHILD_INVOLVED"),
+        ("nha toi 2 con cho bi nhot trong chuong", "CONFINEMENT"),
+        ("tui no noi ban em qua cam lam tu thang truoc roi", "SOLD_TRANSFERRED"),
+    ],
+)
+def test_phrase_families_do_not_fire(text: str, absent: str) -> None:
+    assert absent not in rule_codes(text)
+
+
+def rule_cues(text: str) -> set[str]:
+    from triage_api.engine.patterns import find_hits
+    from triage_api.engine.scope import asserted
+    from triage_api.engine.text import Text
+    from triage_api.engine.tokens import Words, tokenize
+
+    t = Text.of(text)
+    tokens = tokenize(t)
+    return {h.code for h in asserted(find_hits(tokens, Words(t, tokens)), tokens) if h.group == "cues"}
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        # dialect and short pleas; an offer to check is not a plea
+        ("con toi dang bi nhot tai Sihanoukville giup toi", "PLEA", None),
+        ("may nguoi giup ba voi", "PLEA", None),
+        ("ad xem giúp e job này vs", None, "PLEA"),
+        # plain "gio" is "giờ" (now); a threat tied to money is a ransom; a newborn just handed over
+        ("gio no bi ep tiep khach", "NOW", None),
+        ("không trả thì bán nó cho nhà chứa", "RANSOM", None),
+        ("họ vừa giao 1 bé sơ sinh cho người lạ", "JUST", None),
+        ("bạn e đang bị 2 thằng ép lên xe", "IMMINENT", None),
+        # "mấy đêm nay" is the past few nights; "xin được giải cứu" is a plea, not a rescue that happened
+        ("mấy đêm nay có thuyền chở người qua sông", None, "IMMINENT"),
+        ("Hồi nhỏ, năm 2009, tôi bị bán vào Sài Gòn", "PAST", None),
+        ("chị bị nhốt, xin được giải cứu gấp", None, "PAST"),
+    ],
+)
+def test_cue_families(text: str, present: str | None, absent: str | None) -> None:
+    cues = rule_cues(text)
+    if present:
+        assert present in cues
+    if absent:
+        assert absent not in cues

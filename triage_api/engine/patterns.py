@@ -10,7 +10,7 @@ a word in two ("bán | con gà").
 >>> from triage_api.engine.text import Text
 >>> from triage_api.engine.tokens import tokenize
 >>> toks = tokenize(Text.of("em bi nhot o day"))
->>> [(h.group, h.code) for h in find_hits(toks)]
+>>> sorted({(h.group, h.code) for h in find_hits(toks)})  # "bị nhốt", "nhốt ở"…: one code, several phrases
 [('cues', 'PERSON'), ('indicators', 'CONFINEMENT')]
 """
 
