@@ -20,6 +20,10 @@ export RASA_TELEMETRY_ENABLED := false
 RASA := PYTHONPATH=$(CURDIR) $(VENV_RASA)/bin/rasa
 BOT_DATA := nlu_data bot
 MODEL := models/bot.tar.gz
+# labelled triage sets (eval/README.md): the development sets the learned stage trains on, then the held-out ones
+TRIAGE_SETS := eval/triage_dev.jsonl eval/triage_dev2.jsonl eval/triage_dev3.jsonl eval/triage_dev4.jsonl \
+	eval/triage_dev5.jsonl eval/triage_dev6.jsonl eval/triage_test.jsonl \
+	eval/triage_outside.jsonl eval/triage_outside_p3.jsonl eval/triage_outside2.jsonl eval/triage_outside3.jsonl
 
 .PHONY: help setup browser run bench test test-bot train lookups lint eval-triage eval-nlu bench-triage bench-intake bench-bot lock clean
 
@@ -84,7 +88,7 @@ lint: $(VENV)/.installed ## Ruff and mypy (strict) on the triage API
 	$(VENV)/bin/mypy
 
 eval-triage: $(VENV)/.installed ## Accuracy of the triage engine on the labelled sets in eval/
-	$(PY) -m triage_api evaluate eval/triage_dev.jsonl eval/triage_test.jsonl eval/triage_outside.jsonl eval/triage_outside_p3.jsonl
+	$(PY) -m triage_api evaluate $(TRIAGE_SETS)
 
 bench-triage: $(VENV)/.installed ## Speed of the triage engine: in-process p50/p95/max and batch CLI throughput
 	$(PY) -m triage_api bench

@@ -1,98 +1,99 @@
-"""Accuracy gate on the labelled sets in eval/ (figures are printed by `make eval-triage`).
+"""Accuracy gates on the labelled sets in eval/ (`make eval-triage` prints every figure).
 
-* ``triage_dev.jsonl`` is the set the patterns were tuned on and the danger model learns from: it
-  must meet the issue's targets over all messages, over those typed without diacritics and with the
-  model cross-validated, and losing diacritics must cost at most 2 points on every metric.
-* ``triage_test.jsonl`` is held out: nobody tunes on its errors. It does not meet every target yet
-  (see README, Results); this test keeps the engine from sliding below the figures it reached
-  when the set was frozen, so a change that helps dev by hurting unseen messages fails the build.
+The learned stage is trained on the development sets (``urgency.yml``, ``model.train``), so their own
+scores say little. The gates are on messages the engine did not learn from:
+
+* the **held-out sets** ``triage_outside2.jsonl`` and ``triage_outside3.jsonl``, written by two writers
+  who saw only the labelling guide; nobody tunes on them or reads their errors. They must not fall below
+  the figures they had when they were frozen (less one or two messages' worth of slack) — not all of
+  which meet the targets yet (README, Results);
+* each **development set scored by a model trained without it** (leave one writer out), pooled: the
+  targets, and losing diacritics costs at most 2 points (on 690 messages; the held-out sets' 151 are
+  too few to resolve 2 points of P1 precision, and README gives their gap too).
 """
 
 from pathlib import Path
 
 import pytest
 
+from triage_api.engine import model
 from triage_api.engine.provinces import province_names
 from triage_api.engine.triage import indicator_codes
-from triage_api.evaluation import TARGETS, Scores, cross_validated, load_set, score, views
+from triage_api.evaluation import TARGETS, Counts, by_view, held_out_by_set, load_set
 
 EVAL = Path(__file__).resolve().parents[2] / "eval"
-DEV, HELD_OUT = EVAL / "triage_dev.jsonl", EVAL / "triage_test.jsonl"
-OUTSIDE = EVAL / "triage_outside_p3.jsonl"  # 45 suspicious-offer messages written by another writer
-OUTSIDE_ALL = EVAL / "triage_outside.jsonl"  # 120 messages of every urgency by another writer (2026-12-01)
-# its figures when it arrived, nothing tuned on it, less one message's worth of slack
-OUTSIDE_FLOOR = {
-    "p1_recall": 0.96, "p1_precision": 0.66, "urgency_accuracy": 0.78,
-    "indicator_f1": 0.87, "province_accuracy": 0.97,
-}
-# Held-out figures when the set was frozen (README, Results), less one message's worth of slack.
+HELD_OUT = [EVAL / "triage_outside2.jsonl", EVAL / "triage_outside3.jsonl"]
+# pooled figures when the sets were frozen (README, Results), less slack; the targets are higher
 HELD_OUT_FLOOR = {
-    "p1_recall": 0.90, "p1_precision": 0.85, "urgency_accuracy": 0.87,
-    "indicator_f1": 0.84, "province_accuracy": 0.97,
+    "p1_recall": 0.96, "p1_precision": 0.80, "urgency_accuracy": 0.84,
+    "indicator_f1": 0.87, "province_accuracy": 0.98,
 }
 
 
-def _rows(path: Path) -> dict[str, Scores]:
-    rows = {view: score(items) for view, items in views(load_set(path)).items()}
-    if path == DEV:  # the danger model learns from dev: score it on folds it did not see too
-        rows["all, model cross-validated (5-fold)"] = cross_validated(load_set(path))
-    return rows
+def _all_sets() -> list[Path]:
+    return [*model.training_sets(), *HELD_OUT]
 
 
 def test_the_labelled_sets_exist_and_are_large_enough() -> None:
-    items = [i for path in (DEV, HELD_OUT) for i in load_set(path)]
+    items = [i for path in _all_sets() for i in load_set(path)]
     assert len(items) >= 300
     assert sum(i["style"] != "diacritics" for i in items) >= 0.3 * len(items)
     assert {i["urgency"] for i in items} == {"P1", "P2", "P3", "P4"}
     assert {c for i in items for c in i["indicators"]} == set(indicator_codes())
-    assert len(load_set(HELD_OUT)) >= 100
+    held_out = [i for path in HELD_OUT for i in load_set(path)]
+    assert len(held_out) >= 300 and {i["urgency"] for i in held_out} == {"P1", "P2", "P3", "P4"}
+
+
+def test_no_held_out_set_is_trained_on() -> None:
+    assert not {p.resolve() for p in HELD_OUT} & {p.resolve() for p in model.training_sets()}
 
 
 def test_every_label_follows_the_labelling_guide() -> None:
     """eval/README.md: known codes, IMMEDIATE_DANGER exactly on P1, one of the 34 provinces or null."""
-    codes, provinces, ids = set(indicator_codes()), set(province_names()), set()
-    for item in (i for path in (DEV, HELD_OUT, OUTSIDE, OUTSIDE_ALL) for i in load_set(path)):
+    codes, provinces, ids, texts = set(indicator_codes()), set(province_names()), set(), set()
+    for item in (i for path in _all_sets() for i in load_set(path)):
         assert set(item) == {"id", "text", "urgency", "indicators", "province", "style"}, item["id"]
         assert item["id"] not in ids, item["id"]
         ids.add(item["id"])
+        assert item["text"] not in texts, item["id"]  # a message in two sets would leak into the held-out ones
+        texts.add(item["text"])
         assert item["text"].strip() and item["style"] in {"diacritics", "plain", "teencode"}, item["id"]
         assert set(item["indicators"]) <= codes, item["id"]
         assert ("IMMEDIATE_DANGER" in item["indicators"]) == (item["urgency"] == "P1"), item["id"]
         assert item["province"] is None or item["province"] in provinces, item["id"]
 
 
+def _pooled(tables: list[dict[str, Counts]]) -> dict[str, Counts]:
+    return {view: sum((t[view] for t in tables), Counts()) for view in tables[0]}
+
+
 @pytest.fixture(scope="module")
-def dev() -> dict[str, Scores]:
-    return _rows(DEV)
+def held_out() -> dict[str, Counts]:
+    return _pooled([by_view(load_set(path)) for path in HELD_OUT])
 
 
-@pytest.mark.parametrize("view", ["all", "without (plain+teencode)", "all, model cross-validated (5-fold)"])
+@pytest.mark.parametrize("metric", sorted(HELD_OUT_FLOOR))
+def test_held_out_sets_do_not_regress(held_out: dict[str, Counts], metric: str) -> None:
+    value = getattr(held_out["all"], metric)
+    assert value >= HELD_OUT_FLOOR[metric], f"{metric} {value:.3f}"
+
+
+@pytest.fixture(scope="module")
+def left_out() -> dict[str, Counts]:
+    """Each development set scored by a model trained on the others, pooled."""
+    tables = [held_out_by_set(path) for path in model.training_sets()]
+    return _pooled([t for t in tables if t is not None])
+
+
 @pytest.mark.parametrize("metric", sorted(TARGETS))
-def test_dev_set_meets_the_targets(dev: dict[str, Scores], view: str, metric: str) -> None:
-    assert getattr(dev[view], metric) >= TARGETS[metric], f"{view}: {metric} {getattr(dev[view], metric):.3f}"
+def test_each_development_set_scored_by_a_model_that_never_saw_it_meets_the_targets(
+    left_out: dict[str, Counts], metric: str
+) -> None:
+    value = getattr(left_out["all"], metric)
+    assert value >= TARGETS[metric], f"{metric} {value:.3f}"
 
 
 @pytest.mark.parametrize("metric", sorted(TARGETS))
-def test_losing_diacritics_costs_at_most_two_points(dev: dict[str, Scores], metric: str) -> None:
-    same, stripped = dev["with diacritics"], dev["with diacritics, stripped"]
+def test_losing_diacritics_costs_at_most_two_points(left_out: dict[str, Counts], metric: str) -> None:
+    same, stripped = left_out["with diacritics"], left_out["with diacritics, stripped"]
     assert getattr(same, metric) - getattr(stripped, metric) <= 0.02
-
-
-@pytest.mark.parametrize(("path", "floors"), [(HELD_OUT, HELD_OUT_FLOOR), (OUTSIDE_ALL, OUTSIDE_FLOOR)], ids=["team", "outside"])
-def test_held_out_sets_do_not_regress(path: Path, floors: dict[str, float]) -> None:
-    scores = _rows(path)["all"]
-    for metric, floor in floors.items():
-        assert getattr(scores, metric) >= floor, f"{metric} {getattr(scores, metric):.3f} < {floor}"
-
-
-def test_outside_set_does_not_regress() -> None:
-    """A second held-out set, by another writer, of P3 messages only: how often a suspicious offer is
-    mistaken for an emergency (false P1) or for nothing (P4)."""
-    from collections import Counter
-
-    from triage_api.engine.triage import triage
-
-    items = load_set(OUTSIDE)
-    got = Counter(triage(i["text"]).urgency for i in items)
-    assert score(items).urgency_accuracy >= 0.69
-    assert got["P1"] <= 3 and got["P4"] <= 5

@@ -1,8 +1,9 @@
 """The triage engine: a message in, urgency + indicators + entities + explanation out.
 
-normalise (:mod:`.text`) → syllable tokens and word boundaries (:mod:`.tokens`) → phrase hits
-(:mod:`.patterns`) → negation and hypotheticals (:mod:`.scope`) → urgency rules (:mod:`.urgency`),
-with entities (:mod:`.entities`, :mod:`.provinces`) found alongside.
+normalise (:mod:`.text`) → the rule stage (:mod:`.rules`: syllable tokens, phrase hits, negation and
+hypotheticals, the urgency table) → the learned stage (:mod:`.model`), which decides with the rules'
+signals and the message's words → indicators with evidence spans in the caller's text; entities
+(:mod:`.entities`, :mod:`.provinces`) are found alongside.
 
 >>> r = triage("Em bi nhot o Bac Giang, cuu em voi")
 >>> r.urgency, [i.code for i in r.indicators], r.entities["province"]
@@ -16,19 +17,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from triage_api.engine import danger, entities, provinces
+from triage_api.engine import entities, model, provinces
 from triage_api.engine.data import load_yaml
-from triage_api.engine.patterns import Hit, find_hits
-from triage_api.engine.scope import asserted
+from triage_api.engine.entities import Age
+from triage_api.engine.patterns import Hit
+from triage_api.engine.rules import CHILD, Analysis, analyse
 from triage_api.engine.text import Text
-from triage_api.engine.tokens import Token, Words, tokenize
-from triage_api.engine.urgency import Rule, Urgency, decide, model_rule
+from triage_api.engine.tokens import Token
+from triage_api.engine.urgency import Urgency
 
 __all__ = ["Indicator", "Result", "indicator_codes", "triage", "warm_up"]
 
-CHILD = "CHILD_INVOLVED"
 DANGER = "IMMEDIATE_DANGER"
-ADULT_AGE = 18
 # cues that show the danger is now, in the order they make the best evidence for IMMEDIATE_DANGER
 _DANGER_CUES = ("PLEA", "RANSOM", "IMMINENT", "NOW")
 
@@ -82,19 +82,10 @@ class _Spans:
         return Indicator(code, self.t.original[o_start:o_end], o_start, o_end)
 
 
-def _first_per_code(hits: list[Hit]) -> dict[str, Hit]:
-    first: dict[str, Hit] = {}
-    for h in hits:  # hits are in text order, longest first at each position
-        first.setdefault(h.code, h)
-    return first
-
-
-def _entities(t: Text, spans: _Spans) -> tuple[dict[str, Any], list[Indicator]]:
-    """Entities of the message, and CHILD_INVOLVED evidence from stated ages under 18."""
+def _entities(t: Text, ages: list[Age]) -> dict[str, Any]:
     mentions = provinces.find_provinces(t)
-    ages = entities.find_ages(t)
     platforms = entities.find_platforms(t)
-    found: dict[str, Any] = {
+    return {
         "province": mentions[0].province if mentions else None,
         "province_mentioned": mentions[0].mentioned if mentions else None,
         "provinces": list(dict.fromkeys(m.province for m in mentions)),
@@ -108,13 +99,12 @@ def _entities(t: Text, spans: _Spans) -> tuple[dict[str, Any], list[Indicator]]:
             for m in entities.find_money(t)
         ],
     }
-    minors = [spans.of_clean(CHILD, a.start, a.end) for a in ages if a.value < ADULT_AGE]
-    return found, minors
 
 
-def _explanation(urgency: Urgency, rule: Rule, indicators: list[Indicator], ents: dict[str, Any]) -> str:
+def _explanation(urgency: Urgency, a: Analysis, by_model: bool, indicators: list[Indicator], ents: dict[str, Any]) -> str:
     labels = _labels()
-    parts = [f"{urgency} — {rule.vi}."]
+    why = a.rule.vi if not by_model else f"{model.policy().vi} (quy tắc: {a.rule.urgency}, {a.rule.vi.lower()})"
+    parts = [f"{urgency} — {why}."]
     shown = [f"{labels[i.code]} «{i.evidence}»" for i in indicators if i.code != DANGER]
     if not shown:  # only the danger itself: show its evidence
         shown = [f"{labels[i.code]} «{i.evidence}»" for i in indicators]
@@ -142,39 +132,41 @@ def triage(text: str) -> Result:
 
 def _triage(text: str) -> Result:
     t = Text.of(text)
-    tokens = tokenize(t)
-    spans = _Spans(t, tokens)
-    kept = asserted(find_hits(tokens, Words(t, tokens)), tokens)
-    found = _first_per_code([h for h in kept if h.group == "indicators"])
-    cues = _first_per_code([h for h in kept if h.group == "cues"])
-    ents, minors = _entities(t, spans)
-
-    by_code: dict[str, Indicator] = {code: spans.of_hit(h) for code, h in found.items()}
-    if CHILD not in by_code and minors:
-        by_code[CHILD] = minors[0]
-
-    rule = decide(set(by_code) | set(cues))
-    second_opinion, threshold = model_rule()
-    if rule.urgency != "P1" and danger.current().probability(tokens) > threshold:
-        rule = second_opinion  # the model only ever raises urgency
-        span = danger.current().evidence(tokens)
-        if span is not None:
-            by_code[DANGER] = spans.of_hit(Hit("indicators", DANGER, "", *span))
-    if rule.urgency == "P4":  # not a tip: a child, a country or a word in a question is no risk indicator
-        by_code.clear()
-    if rule.urgency == "P1" and DANGER not in by_code:
-        by_code[DANGER] = _danger_evidence(rule, cues, by_code, spans)
+    ages = entities.find_ages(t)
+    a = analyse(t, ages)
+    ents = _entities(t, ages)
+    spans = _Spans(t, a.tokens)
+    d = model.current().decide(a)
+    urgency: Urgency = d.urgency  # type: ignore[assignment]
+    by_code: dict[str, Indicator] = {}
+    if urgency != "P4":  # not a tip: a child, a country or a word in a question is no risk indicator
+        for code, span in d.codes.items():
+            if span is not None:  # the model's, shown by the words that weigh most for it
+                by_code[code] = spans.of_hit(Hit("indicators", code, "", *span))
+            elif code in a.found:
+                by_code[code] = spans.of_hit(a.found[code])
+            elif a.minor is not None:  # a stated age under 18
+                by_code[code] = spans.of_clean(CHILD, *a.minor)
+    if urgency == "P1":
+        by_code[DANGER] = _danger_evidence(a, d, by_code, spans)
     indicators = sorted(by_code.values(), key=lambda i: (i.start, i.code))
-    return Result(rule.urgency, indicators, ents, _explanation(rule.urgency, rule, indicators, ents), rule.id)
+    rule_id = model.policy().id if d.by_model else a.rule.id
+    return Result(urgency, indicators, ents, _explanation(urgency, a, d.by_model, indicators, ents), rule_id)
 
 
-def _danger_evidence(rule: Rule, cues: dict[str, Hit], by_code: dict[str, Indicator], spans: _Spans) -> Indicator:
+def _danger_evidence(a: Analysis, d: model.Decision, by_code: dict[str, Indicator], spans: _Spans) -> Indicator:
+    """What shows the danger now: a plea, a ransom, "tonight", "now"; else the words the model weighs
+    most for P1; else the sign that triggered the P1 rule; else the whole message."""
     for name in _DANGER_CUES:
-        if name in cues:
-            return spans.of_hit(Hit("indicators", DANGER, "", cues[name].start, cues[name].end))
-    if not by_code:  # the danger model decided and found no single feature to show: the whole message
-        return spans.of_hit(Hit("indicators", DANGER, "", 0, len(spans.tokens)))
-    triggers = rule.all | rule.any
+        if name in a.cues:
+            return spans.of_hit(Hit("indicators", DANGER, "", a.cues[name].start, a.cues[name].end))
+    if d.by_model and d.danger_evidence is not None:
+        return spans.of_hit(Hit("indicators", DANGER, "", *d.danger_evidence))
+    triggers = a.rule.all | a.rule.any
     trigger = next((c for c in indicator_codes() if c in by_code and c in triggers), None)
-    base = by_code[trigger] if trigger else min(by_code.values(), key=lambda i: i.start)
-    return Indicator(DANGER, base.evidence, base.start, base.end)
+    if trigger is not None:
+        base = by_code[trigger]
+        return Indicator(DANGER, base.evidence, base.start, base.end)
+    if d.danger_evidence is not None:
+        return spans.of_hit(Hit("indicators", DANGER, "", *d.danger_evidence))
+    return spans.of_hit(Hit("indicators", DANGER, "", 0, len(spans.tokens)))

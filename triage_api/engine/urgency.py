@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from triage_api.engine.data import load_yaml
 
-__all__ = ["Rule", "Urgency", "decide", "model_rule", "rules"]
+__all__ = ["Rule", "Urgency", "decide", "rules"]
 
 Urgency = Literal["P1", "P2", "P3", "P4"]
 
@@ -71,14 +71,3 @@ def rules() -> tuple[Rule, ...]:
 def decide(signals: AbstractSet[str]) -> Rule:
     """The first rule of the table that applies to ``signals``."""
     return next(rule for rule in rules() if rule.applies(signals))
-
-
-@lru_cache(maxsize=1)
-def model_rule() -> tuple[Rule, float]:
-    """The rule the danger model's P1 is reported under, and the probability above which it applies."""
-    spec: dict[str, Any] = load_yaml("urgency.yml")["model"]
-    threshold = float(spec["threshold"])
-    if not 0.5 <= threshold < 1:
-        raise ValueError("urgency.yml: model.threshold must be in [0.5, 1)")
-    empty: frozenset[str] = frozenset()
-    return Rule(spec["id"], "P1", empty, empty, empty, spec["vi"]), threshold
