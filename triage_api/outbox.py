@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime
+from typing import cast
 
 import redis
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage_api.models import OutboxEntry, Report, ReportEvent
@@ -43,14 +44,16 @@ return id
 def publish_pending(sessions: sessionmaker[Session], client: redis.Redis, *, batch: int = 200) -> int:
     """Publish up to ``batch`` waiting rows; returns how many went out. Raises when Redis fails.
 
-    One Redis round trip per batch (the scripts go in one pipeline), and three statements to mark the
-    rows, move their reports from «received» to «queued» and record that step in their history."""
+    One Redis round trip per batch (the scripts go in one pipeline), and three Core statements (no ORM
+    unit of work) to mark the rows, move their reports from «received» to «queued» and record that step
+    in their history."""
     script = client.register_script(_PUBLISH_ONCE)
+    outbox, reports, events = (cast(Table, model.__table__) for model in (OutboxEntry, Report, ReportEvent))
     with sessions() as session:
         rows = session.execute(
-            select(OutboxEntry.id, OutboxEntry.report_id, OutboxEntry.payload)
-            .where(OutboxEntry.published_at.is_(None))
-            .order_by(OutboxEntry.id)
+            select(outbox.c.id, outbox.c.report_id, outbox.c.payload)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.id)
             .limit(batch)
             .with_for_update(skip_locked=True)
         ).all()
@@ -68,22 +71,22 @@ def publish_pending(sessions: sessionmaker[Session], client: redis.Redis, *, bat
         failed = [row for row, result in zip(rows, results, strict=True) if isinstance(result, Exception)]
         now = datetime.now(UTC)
         if sent:
-            sent_ids = [row.id for row in sent]
-            report_ids = [row.report_id for row in sent]
-            session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(sent_ids)).values(published_at=now))
-            queued = session.scalars(
-                select(Report.id).where(Report.id.in_(report_ids), Report.status == "received")
-            ).all()
+            session.execute(update(outbox).where(outbox.c.id.in_([row.id for row in sent])).values(published_at=now))
+            queued: list[str] = list(session.execute(  # one statement moves them and says which moved (some may be further on)
+                update(reports)
+                .where(reports.c.id.in_([row.report_id for row in sent]), reports.c.status == "received")
+                .values(status="queued", updated_at=now)
+                .returning(reports.c.id)
+            ).scalars())
             if queued:
-                session.execute(update(Report).where(Report.id.in_(queued)).values(status="queued", updated_at=now))
-                session.execute(insert(ReportEvent), [
+                session.execute(insert(events), [
                     {"report_id": rid, "at": now, "actor": ACTOR, "kind": "status", "from_value": "received",
                      "to_value": "queued"} for rid in queued
                 ])
         if failed:
             error = next(r for r in results if isinstance(r, Exception))
-            session.execute(update(OutboxEntry).where(OutboxEntry.id == failed[0].id)
-                            .values(attempts=OutboxEntry.attempts + 1, last_error=type(error).__name__))
+            session.execute(update(outbox).where(outbox.c.id == failed[0].id)
+                            .values(attempts=outbox.c.attempts + 1, last_error=type(error).__name__))
         session.commit()  # keep what did go out, and the attempt
         if failed:
             raise error if isinstance(error, redis.RedisError) else redis.RedisError(type(error).__name__)
