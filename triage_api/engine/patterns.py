@@ -17,12 +17,13 @@ a word in two ("bán | con gà").
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
@@ -112,13 +113,14 @@ class Gapped:
 
     needs: tuple[frozenset[str], ...]  # per syllable of the phrase: its folded spellings
     matcher: Matcher
-    rest: tuple[frozenset[str], ...] = ()  # ``needs`` but the slot the phrase is indexed by
 
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
     gapped: tuple[Gapped, ...]  # phrases with gaps ("...", "*")
-    gapped_by_word: dict[str, tuple[int, ...]]  # folded word of the indexing slot → indexes in ``gapped``
+    slots_by_word: dict[str, npt.NDArray[np.int64]]  # folded word → the syllable slots of gapped phrases it fills
+    slot_phrase: npt.NDArray[np.int64]  # slot → index in ``gapped``
+    slot_count: npt.NDArray[np.int64]  # index in ``gapped`` → how many slots it has
     phrase_matcher: PhraseMatcher  # fixed phrases, one pattern per spelling: hashed, so fast
     phrases: dict[str, Phrase]  # matcher key → phrase
     masks: dict[str, frozenset[str]]  # code → codes whose hits inside it are dropped
@@ -184,17 +186,20 @@ def compiled() -> Compiled:
     }
     between = frozenset(fold(w) for w in data["negation"]["between"])
     unless = frozenset(data["question"]["unless"])
-    # Index each gapped phrase by its least common word slot ("trả" and "không" are in hundreds of
-    # phrases, "hộ chiếu" in few): a message then wakes only the phrases that can possibly match.
-    common = Counter(word for g in gapped for need in g.needs for word in need)
-    by_word: dict[str, list[int]] = {}
+    # An inverted index from each word to the syllable slots of gapped phrases it can fill: a clause
+    # wakes only the phrases whose every slot it fills (a handful of thousands), found with two
+    # array operations instead of a Python loop over candidates.
+    postings: dict[str, list[int]] = {}
+    owner: list[int] = []
     for i, g in enumerate(gapped):
-        rarest = min(range(len(g.needs)), key=lambda j: sum(common[w] for w in g.needs[j]))
-        gapped[i] = Gapped(g.needs, g.matcher, g.needs[:rarest] + g.needs[rarest + 1:])
-        for word in g.needs[rarest]:
-            by_word.setdefault(word, []).append(i)
-    index = {word: tuple(ids) for word, ids in by_word.items()}
-    return Compiled(tuple(gapped), index, phrase_matcher, phrases, masks, between, unless)
+        for need in g.needs:
+            for word in need:
+                postings.setdefault(word, []).append(len(owner))
+            owner.append(i)
+    slots_by_word = {word: np.array(sorted(set(ids)), dtype=np.int64) for word, ids in postings.items()}
+    slot_phrase = np.array(owner, dtype=np.int64)
+    slot_count = np.bincount(slot_phrase, minlength=len(gapped)).astype(np.int64)
+    return Compiled(tuple(gapped), slots_by_word, slot_phrase, slot_count, phrase_matcher, phrases, masks, between, unless)
 
 
 def pattern_syllables() -> frozenset[str]:
@@ -234,11 +239,15 @@ def find_hits(tokens: Sequence[Token], words: Words | None = None) -> list[Hit]:
     # A gapped phrase never crosses punctuation, so each runs only on the clauses that hold all
     # its words: a spaCy Matcher walks every token it is given, and clauses are short.
     for start, end, present in _clauses(tokens):
-        candidates = sorted({i for word in present for i in c.gapped_by_word.get(word, ())})
-        for g in (c.gapped[i] for i in candidates):
-            if all(not need.isdisjoint(present) for need in g.rest):  # the indexing slot is in already
-                found = g.matcher(doc[start:end], with_alignments=True)
-                matches += [(key, start + s, start + e, align) for key, s, e, align in found]  # type: ignore[misc]
+        filled = [c.slots_by_word[word] for word in present if word in c.slots_by_word]
+        if not filled:
+            continue
+        slots = np.zeros(len(c.slot_phrase), dtype=bool)
+        slots[np.concatenate(filled)] = True  # a slot counts once, whichever of its spellings filled it
+        complete = np.bincount(c.slot_phrase[slots], minlength=len(c.gapped)) == c.slot_count
+        for i in np.flatnonzero(complete):
+            found = c.gapped[i].matcher(doc[start:end], with_alignments=True)
+            matches += [(key, start + s, start + e, align) for key, s, e, align in found]  # type: ignore[misc]
     matches += [(key, start, end, list(range(end - start))) for key, start, end in c.phrase_matcher(doc)]
     for key_id, start, end, align in matches:
         phrase = c.phrases[vocab().strings[key_id]]
