@@ -22,7 +22,8 @@ BOT_DATA := nlu_data bot
 MODEL := models/bot.tar.gz
 # labelled triage sets (eval/README.md): the development sets the learned stage trains on, then the held-out ones
 TRIAGE_SETS := eval/triage_dev.jsonl eval/triage_dev2.jsonl eval/triage_dev3.jsonl eval/triage_dev4.jsonl \
-	eval/triage_dev5.jsonl eval/triage_dev6.jsonl eval/triage_test.jsonl \
+	eval/triage_dev5.jsonl eval/triage_dev6.jsonl eval/triage_dev7.jsonl eval/triage_dev8.jsonl eval/triage_dev9.jsonl \
+	eval/triage_test.jsonl \
 	eval/triage_outside.jsonl eval/triage_outside_p3.jsonl eval/triage_outside2.jsonl eval/triage_outside3.jsonl
 
 .PHONY: help setup browser run bench test test-bot train lookups lint eval-triage eval-nlu bench-triage bench-intake bench-bot lock clean
