@@ -2,7 +2,8 @@
 
 For each pipeline (config.yml — the chosen one — and those in bot/pipelines/), train the NLU on
 ``nlu_data/`` and classify every message of the held-out files (``tests/nlu/test_nlu.yml``, written by
-the team, and ``tests/nlu/outside_nlu.yml``, written outside it); neither is ever used for training.
+the team, and ``tests/nlu/outside_nlu.yml`` and ``outside2_nlu.yml``, each written outside it by a writer
+who saw only the intents' meanings); none is ever used for training.
 Figures are given for all messages, those typed with diacritics and those without (plain or
 teencode), and as the ratio of ours to Rasa's stock pipeline. ``--cv K`` instead cross-validates
 each pipeline on ``nlu_data/`` (K folds, Rasa's own ``rasa test nlu --cross-validation``).
@@ -30,7 +31,7 @@ PIPELINES = {
     "word lemmas": ROOT / "bot" / "pipelines" / "words.yml",
     "no char n-grams": ROOT / "bot" / "pipelines" / "no_chars.yml",
 }
-HELD_OUT = [ROOT / "tests" / "nlu" / "test_nlu.yml", ROOT / "tests" / "nlu" / "outside_nlu.yml"]
+HELD_OUT = [ROOT / "tests" / "nlu" / name for name in ("test_nlu.yml", "outside_nlu.yml", "outside2_nlu.yml")]
 TARGETS = {"accuracy": 0.95, "macro_f1": 0.93}
 
 
@@ -79,7 +80,7 @@ def _predict(model: Path, texts: list[str]) -> list[str]:
     return asyncio.run(parse_all())
 
 
-def held_out() -> int:
+def held_out(only: set[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from triage_api.engine.text import has_diacritics
 
@@ -87,6 +88,8 @@ def held_out() -> int:
     rows: dict[str, dict[str, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, config in PIPELINES.items():
+            if only and name.split()[0] not in only:
+                continue
             model = _train(config, Path(tmp))
             for path in files:
                 examples = _examples(path)
@@ -102,9 +105,13 @@ def held_out() -> int:
             s = views.get(view, _scores([]))
             print(f"{key:52} {view:26} {s['n']:4.0f} {s['accuracy']:9.3f} {s['macro_f1']:9.3f}")
     for path in files:
+        if f"{path.name} · stock" not in rows or f"{path.name} · ours (config.yml)" not in rows:
+            continue
         ours, stock = rows[f"{path.name} · ours (config.yml)"]["all"], rows[f"{path.name} · stock"]["all"]
         print(f"{path.name}: ours/stock accuracy {ours['accuracy'] / stock['accuracy']:.3f}, "
               f"macro-F1 {ours['macro_f1'] / stock['macro_f1']:.3f}")
+    if f"{HELD_OUT[0].name} · ours (config.yml)" not in rows:
+        return 0
     main_file = rows[f"{HELD_OUT[0].name} · ours (config.yml)"]["all"]
     met = main_file["accuracy"] >= TARGETS["accuracy"] and main_file["macro_f1"] >= TARGETS["macro_f1"]
     print(f"target on {HELD_OUT[0].name}: accuracy >= 0.95 and macro-F1 >= 0.93: {'met' if met else 'NOT met'}")
@@ -135,8 +142,10 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cv", type=int, default=0, help="cross-validate with this many folds instead")
+    parser.add_argument("--only", default="", help="comma-separated first words of the pipelines to run (ours,stock,…)")
     args = parser.parse_args()
-    return cross_validate(args.cv) if args.cv else held_out()
+    only = set(args.only.split(",")) if args.only else None
+    return cross_validate(args.cv) if args.cv else held_out(only)
 
 
 if __name__ == "__main__":
