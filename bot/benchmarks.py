@@ -56,7 +56,7 @@ def _nlu_figure(out: str, held_out: str, pipeline: str, view: str) -> tuple[str,
 
 def _nlu(out: str) -> list[Row]:
     rows = []
-    for held_out in ("test_nlu.yml", "outside_nlu.yml"):
+    for held_out in ("test_nlu.yml", "outside_nlu.yml", "outside2_nlu.yml"):
         for view in ("all", "with diacritics", "without (plain+teencode)"):
             n, accuracy, f1 = _nlu_figure(out, held_out, "ours (config.yml)", view)
             _, stock_accuracy, stock_f1 = _nlu_figure(out, held_out, "stock", view)
