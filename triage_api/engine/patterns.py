@@ -251,15 +251,15 @@ def find_hits(tokens: Sequence[Token], words: Words | None = None) -> list[Hit]:
     matches += [(key, start, end, list(range(end - start))) for key, start, end in c.phrase_matcher(doc)]
     for key_id, start, end, align in matches:
         phrase = c.phrases[vocab().strings[key_id]]
-        if not _spelled_right(phrase, tokens, start, align):
-            continue
-        # A short hit must not cut a word ("đánh" is not in "đánh máy", typing). Phrases of three
-        # or more syllables are specific on their own, and "làm việc nhẹ lương cao" segments as
-        # "làm_việc | nhẹ | …", which would wrongly cut "việc nhẹ lương cao".
-        short = end - start <= _SHORT and phrase.group == "indicators"
-        if short and words is not None and not words.respects(start, end):
-            continue
-        hits.append(Hit(phrase.group, phrase.code, phrase.text, start, end))
+        if _spelled_right(phrase, tokens, start, align):
+            hits.append(Hit(phrase.group, phrase.code, phrase.text, start, end))
+    # A short hit must not cut a word ("đánh" is not in "đánh máy", typing). Phrases of three
+    # or more syllables are specific on their own, and "làm việc nhẹ lương cao" segments as
+    # "làm_việc | nhẹ | …", which would wrongly cut "việc nhẹ lương cao".
+    short = {(h.start, h.end) for h in hits if h.end - h.start <= _SHORT and h.group == "indicators"}
+    if short and words is not None:
+        cutting = short - words.respecting(short)
+        hits = [h for h in hits if h.group != "indicators" or (h.start, h.end) not in cutting]
     hits = _drop_excepted(hits, c.masks)
     hits.sort(key=lambda h: (h.start, -h.end))
     return hits

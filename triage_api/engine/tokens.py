@@ -136,15 +136,42 @@ class Words:
 
     def respects(self, start: int, end: int) -> bool:
         """Does the token span ``[start, end)`` begin and end on word boundaries?"""
+        return (start, end) in self.respecting([(start, end)])
+
+    def respecting(self, spans: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Those of the token ``spans`` that begin and end on word boundaries.
+
+        Windows that overlap are segmented as one stretch of text, so a message with many hits costs a
+        few calls to the segmenter, not one per hit.
+        """
+        spans = set(spans)
         if not self.trusted:
-            return True
+            return spans
+        windows = {span: self._window(*span) for span in spans}
+        stretches: list[list[int]] = []
+        for lo, hi in sorted(set(windows.values())):
+            if stretches and lo < stretches[-1][1]:
+                stretches[-1][1] = max(stretches[-1][1], hi)
+            else:
+                stretches.append([lo, hi])
+        word_of: dict[int, int] = {}
+        for lo, hi in stretches:
+            word_of.update(self._segment(self._tokens[lo].start, self._tokens[hi - 1].end,
+                                         max(word_of.values(), default=-1) + 1))
+        return {span for span, window in windows.items() if self._bounded(*span, *window, word_of)}
+
+    def _window(self, start: int, end: int) -> tuple[int, int]:
+        """The span ``[start, end)`` with up to ``_CONTEXT`` tokens either side, within its sentence."""
         toks = self._tokens
         lo, hi = start, end
         while lo > 0 and start - lo < _CONTEXT and toks[lo - 1].text not in _SENTENCE_END:
             lo -= 1
         while hi < len(toks) and hi - end < _CONTEXT and toks[hi].text not in _SENTENCE_END:
             hi += 1
-        word_of = self._segment(toks[lo].start, toks[hi - 1].end)
+        return lo, hi
+
+    def _bounded(self, start: int, end: int, lo: int, hi: int, word_of: dict[int, int]) -> bool:
+        toks = self._tokens
         first, last = toks[start], toks[end - 1]
 
         def same(a: Token, b: Token) -> bool:
@@ -154,12 +181,12 @@ class Words:
         ends = last.last and (end == hi or not same(last, toks[end]))
         return starts and ends
 
-    def _segment(self, begin: int, finish: int) -> dict[int, int]:
-        """Word number of each syllable of ``t.clean[begin:finish]``, keyed by its offset."""
+    def _segment(self, begin: int, finish: int, base: int = 0) -> dict[int, int]:
+        """Word number (from ``base``) of each syllable of ``t.clean[begin:finish]``, keyed by its offset."""
         text = self._t.clean[begin:finish]
         word_of: dict[int, int] = {}
         cursor = 0
-        for n, word in enumerate(word_tokenize(text, use_token_normalize=False)):
+        for n, word in enumerate(word_tokenize(text, use_token_normalize=False), start=base):
             for syllable in word.split():
                 at = text.find(syllable, cursor)
                 if at >= 0:  # else underthesea changed a character: leave the syllable unbounded
