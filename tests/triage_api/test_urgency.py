@@ -18,6 +18,8 @@ def test_first_rule_wins() -> None:
     assert decide({"CONFINEMENT", "PERSON", "FREE"}).urgency == "P2"  # documents held, free to move
     assert decide({"CONFINEMENT", "PERSON", "PAST"}).urgency == "P3"  # a past case, no ongoing harm
     assert decide({"CONFINEMENT", "PERSON", "PAST", "REPORT"}).urgency == "P2"  # a survivor reporting
+    assert decide({"JOKE", "CONFINEMENT"}).urgency == "P4"  # "bị nhốt ngoài cửa, nói vui thôi"
+    assert decide({"JOKE", "CONFINEMENT", "PLEA"}).urgency == "P1"  # a plea is never waved off as a joke
 
 
 def test_a_child_offered_a_job_is_p2_until_something_happens() -> None:
@@ -46,6 +48,26 @@ def test_a_child_offered_a_job_is_p2_until_something_happens() -> None:
         ("Tháng sau cả nhà đi du lịch Campuchia, qua cửa khẩu Mộc Bài có cần hộ chiếu không?", "P4"),
         ("Tổng đài 111 là gì?", "P4"),
         ("Báo tin có cần để lại tên không?", "P4"),
+        ("Em bị nhốt trong xưởng, không cho về quê, cứu em", "P1"),
+        ("em bi nhot trong xuong, chu noi lam du 6 thang moi cho ve", "P1"),
+        # free to go out or call home: documents held, but not held (P2)
+        ("Công ty không cho em về quê nhưng vẫn cho ra ngoài", "P2"),
+        ("cong ty giu ho chieu, khong cho ve, nhung bo van goi video ve nha duoc", "P2"),
+        # escaped or released: not held now
+        ("Cháu tôi 16 tuổi vừa trốn khỏi quán karaoke, bị ép tiếp khách, muốn trình báo", "P2"),
+        ("chau toi 16 tuoi vua tron khoi quan karaoke, bi ep tiep khach, muon trinh bao", "P2"),
+        ("Tôi vừa được thả về sau 5 tháng bị giữ ở Campuchia, muốn tố cáo kẻ đã dụ tôi", "P2"),
+        ("Giúp em trốn khỏi đây với, em bị nhốt ở Campuchia", "P1"),
+        ("giup em thoat khoi day voi, e bi nhot o cam", "P1"),
+        # a threat to take a kidney is a threat of violence
+        ("Cháu tôi bị lừa sang Campuchia, nghe nói họ sẽ lấy thận của nó", "P1"),
+        ("chau toi bi lua sang Campuchia, nghe noi ho se lay than cua no", "P1"),
+        # looking something up, a locked account, a joke: not a tip
+        ("Tra cứu giúp công ty xuất khẩu lao động này có giấy phép không", "P4"),
+        ("tra cuu giup cong ty xuat khau lao dong nay co giay phep khong", "P4"),
+        ("Tài khoản ngân hàng của tôi bị khóa, làm sao mở lại?", "P4"),
+        ("tai khoan ngan hang cua toi bi khoa, lam sao mo lai", "P4"),
+        ("Mình bị nhốt ngoài cửa vì quên chìa khóa, nói vui thôi haha", "P4"),
     ],
 )
 def test_urgency_of_typical_messages(text: str, urgency: str) -> None:
