@@ -18,6 +18,7 @@ def test_first_rule_wins() -> None:
     assert decide({"CONFINEMENT", "PERSON", "FREE"}).urgency == "P2"  # documents held, free to move
     assert decide({"CONFINEMENT", "PERSON", "PAST"}).urgency == "P3"  # a past case, no ongoing harm
     assert decide({"CONFINEMENT", "PERSON", "PAST", "REPORT"}).urgency == "P2"  # a survivor reporting
+    assert decide({"ONLINE_EXTORTION", "RANSOM", "CONFINEMENT"}).urgency == "P2"  # "bắt cóc online"
     assert decide({"JOKE", "CONFINEMENT"}).urgency == "P4"  # "bị nhốt ngoài cửa, nói vui thôi"
     assert decide({"JOKE", "CONFINEMENT", "PLEA"}).urgency == "P1"  # a plea is never waved off as a joke
 
@@ -59,6 +60,9 @@ def test_a_child_offered_a_job_is_p2_until_something_happens() -> None:
         ("Tôi vừa được thả về sau 5 tháng bị giữ ở Campuchia, muốn tố cáo kẻ đã dụ tôi", "P2"),
         ("Giúp em trốn khỏi đây với, em bị nhốt ở Campuchia", "P1"),
         ("giup em thoat khoi day voi, e bi nhot o cam", "P1"),
+        # a fake kidnapping by callers posing as police is fraud: P2 (eval/README.md)
+        ("Con tôi bị người giả danh công an bắt thuê khách sạn ở một mình, gửi ảnh bị trói đòi 200 triệu", "P2"),
+        ("con toi bi nguoi gia danh cong an bat thue khach san o mot minh, gui anh bi troi doi 200 trieu", "P2"),
         # a threat to take a kidney is a threat of violence
         ("Cháu tôi bị lừa sang Campuchia, nghe nói họ sẽ lấy thận của nó", "P1"),
         ("chau toi bi lua sang Campuchia, nghe noi ho se lay than cua no", "P1"),
