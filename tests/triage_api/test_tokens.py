@@ -62,3 +62,14 @@ def test_an_expansion_is_one_word() -> None:
     t = Text.of("cty đã lừa tôi")
     toks = tokenize(t)
     assert not Words(t, toks).respects(1, 2)  # "ty" alone is half of what was typed
+
+
+def test_warm_up_loads_what_the_first_real_message_would() -> None:
+    """Every table the engine loads lazily is loaded by warm_up, so no request pays for it (a
+    first "cứuuu" once cost 0.2 s building the list of known syllables)."""
+    from triage_api.engine import tokens
+    from triage_api.engine.triage import warm_up
+
+    tokens._KNOWN.cache_clear()
+    warm_up()
+    assert tokens._KNOWN.cache_info().currsize == 1

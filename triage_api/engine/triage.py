@@ -64,7 +64,7 @@ def _labels() -> dict[str, str]:
 
 def warm_up() -> None:
     """Load every model and table now, so the first request is as fast as the rest."""
-    triage("Em bị nhốt ở Bắc Giang, cứu em với 0912345678")
+    triage("Em bị nhốt ở Bắc Giang, cứuuu em với 0912345678")  # a repeated letter loads the syllable list
 
 
 class _Spans:
