@@ -168,6 +168,10 @@ def rule_codes(text: str) -> set[str]:
         ("họ nói đã mua em với giá 30 triệu", {"SOLD_TRANSFERRED"}),
         # beaten for asking to go home, guarded doors; secret or borrowed phones
         ("chồng tôi bị chủ tàu đánh vì đòi về", {"CONFINEMENT", "VIOLENCE_THREATS"}),
+        # the same words typed with their diacritics keep their meaning
+        ("con tôi bị bán trong lúc đi làm ở quán", {"SOLD_TRANSFERRED"}),
+        ("họ bỏ đói em ba ngày rồi", {"VIOLENCE_THREATS"}),
+        ("nó dụ làm việc nhẹ lương cao", {"DECEPTIVE_RECRUITMENT"}),
         ("co 3 nguoi dan ong canh cua, khoa cong", {"CONFINEMENT"}),
         ("em nhắn tele lén, đt giấu trong giày", {"COMMUNICATION_CONTROL"}),
         ("no goi bang may cua mot thuyen vien khac", {"COMMUNICATION_CONTROL"}),
@@ -208,6 +212,13 @@ def test_phrase_families(text: str, expected: set[str]) -> None:
         ("hồi tôi còn nhỏ nhà nghèo lắm", "CHILD_INVOLVED"),
         ("nha toi 2 con cho bi nhot trong chuong", "CONFINEMENT"),
         ("tui no noi ban em qua cam lam tu thang truoc roi", "SOLD_TRANSFERRED"),
+        # words that read as an indicator only once their diacritics are gone
+        ("toi dang dung o nga tu gan cho", "CROSS_BORDER"),  # ngã tư, not Nga (Russia)
+        ("be khoc va giay du lam", "DECEPTIVE_RECRUITMENT"),  # dữ lắm, not dụ làm
+        ("toi vua duoc bo doi bien phong dua ve", "VIOLENCE_THREATS"),  # bộ đội, not bỏ đói
+        ("con toi bi ban trong lop bat nat", "SOLD_TRANSFERRED"),  # bị bạn, not bị bán
+        ("con toi di choi voi ban than den 11 gio dem", "ORGAN_TRADE"),  # bạn thân, not bán thận
+        ("sap bay sang Thai Lan, co can doi tien truoc khong", "DEBT_BONDAGE"),  # đổi tiền, not đòi tiền
     ],
 )
 def test_phrase_families_do_not_fire(text: str, absent: str) -> None:
