@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api
-from actions.report import consent_answer
+from actions.report import form_answer
 from triage_api.knowledge import hotlines, in_person
 
 
@@ -20,7 +20,7 @@ class ActionAnswerHotline(Action):
         return "action_answer_hotline"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        answer = consent_answer(tracker)  # «đồng ý chia sẻ liên lạc với công an» answers the form, asks nothing
+        answer = form_answer(tracker)  # «đồng ý chia sẻ liên lạc với công an» answers the form, asks nothing
         if answer is not None:
             return answer
         text = (tracker.latest_message or {}).get("text") or ""

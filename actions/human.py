@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api
 from actions.messages import say
-from actions.report import CHANNELS, consent_answer
+from actions.report import CHANNELS, form_answer
 
 
 class ActionRequestHuman(Action):
@@ -18,7 +18,7 @@ class ActionRequestHuman(Action):
         return "action_request_human"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        answer = consent_answer(tracker)  # «chia sẻ với công an» is a choice, not a request for a person
+        answer = form_answer(tracker)  # «chia sẻ với công an» is a choice, not a request for a person
         if answer is not None:
             return answer
         if not tracker.get_slot("handoff_requested"):

@@ -52,18 +52,25 @@ def consent_of(text: str | None) -> str | None:
     return None
 
 
-def consent_answer(tracker: Tracker) -> list[dict[str, Any]] | None:
-    """The answer to the consent question, when the person gave it in words the NLU read as a digression.
+def form_answer(tracker: Tracker) -> list[dict[str, Any]] | None:
+    """The answer to the form's question, when the person gave it in words the NLU read as a digression.
 
-    «chia sẻ với công an» — the choice's own wording — reads as ``request_human`` or ``ask_hotline`` (it
-    names the police); the digression rules would then answer a question nobody asked, flag a handoff and
-    ask for consent again, for as long as the person repeats their choice. The actions those rules run
-    call this first: while the form asks for consent, a clear choice is the answer."""
+    «chia sẻ với công an» — the consent choice's own wording — reads as ``request_human`` or ``ask_hotline``
+    (it names the police), and a bare phone number given as the contact can read as ``request_human``; the
+    digression rules would then answer a question nobody asked, flag a handoff and ask again, for as long
+    as the person repeats their answer. The actions those rules run call this first: while the form asks
+    for consent, a clear choice is the answer; while it asks for a contact, a phone number or a handle is."""
     loop = (tracker.active_loop or {}).get("name")
-    if loop != "report_form" or tracker.get_slot("requested_slot") != "consent":
+    if loop != "report_form":
         return None
-    consent = consent_of((tracker.latest_message or {}).get("text"))
-    return [SlotSet("consent", consent)] if consent else None
+    text = (tracker.latest_message or {}).get("text") or ""
+    asked = tracker.get_slot("requested_slot")
+    if asked == "consent":
+        consent = consent_of(text)
+        return [SlotSet("consent", consent)] if consent else None
+    if asked == "contact" and (_PHONE.search(text) or _HANDLE.search(text)):
+        return [SlotSet("contact", text.strip()[:200])]
+    return None
 
 
 class ValidateReportForm(FormValidationAction):

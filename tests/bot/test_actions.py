@@ -188,6 +188,22 @@ def test_a_consent_choice_read_as_a_digression_answers_the_form(fake_api: FakeTr
     assert "111" in texts(dispatcher)[0] and slots_of(events) == {"handoff_requested": True}  # a real request still is one
 
 
+def test_a_contact_read_as_a_digression_answers_the_form(fake_api: FakeTriageApi) -> None:
+    """A bare phone number given when the form asks for a contact can read as request_human: it is the answer."""
+    for text in ("0912 345 678", "zalo @hoa_mongcai", "sdt e 0988.765.432"):
+        t = tracker("question", requested_slot="contact")
+        t.active_loop = {"name": "report_form"}
+        t.latest_message = {"text": text, "intent": {"name": "request_human", "confidence": 0.6}, "entities": []}
+        dispatcher, events = run(ActionRequestHuman(), t)
+        assert texts(dispatcher) == [] and slots_of(events) == {"contact": text}, text
+    assert fake_api.requests == []  # no handoff flagged
+    t = tracker("question", requested_slot="suspects")  # a number asked for as a suspect's is not a contact
+    t.active_loop = {"name": "report_form"}
+    t.latest_message = {"text": "gọi cho tôi số 0912 345 678", "intent": {"name": "request_human"}, "entities": []}
+    dispatcher, events = run(ActionRequestHuman(), t)
+    assert "111" in texts(dispatcher)[0] and "contact" not in slots_of(events)
+
+
 def test_a_job_offer_gets_its_warning_signs_and_a_checklist(fake_api: FakeTriageApi) -> None:
     fake_api.triage = {"urgency": "P3", "indicators": [{"code": "DECEPTIVE_RECRUITMENT"}, {"code": "CROSS_BORDER"}],
                        "entities": {}}
