@@ -33,6 +33,7 @@ CANCEL = {"thoi", "huy", "dung lai", "dung", "huy bo", "thoi khong bao nua", "kh
 NOTHING = {"khong", "khong co", "khong biet", "chua biet", "khong ro", "khong muon", "khong can", "bo qua", "-"}
 _PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.-]?\d){9}(?!\d)")
 _HANDLE = re.compile(r"@[A-Za-z0-9_.]{3,32}")
+_PLATFORM = re.compile(r"\b(zalo|facebook|fb|messenger|telegram|tele|email|gmail|mail|viber|sdt|so dien thoai)\b")
 CHANNELS = {"telegram": "telegram", "zalo": "zalo"}
 
 
@@ -59,17 +60,21 @@ def form_answer(tracker: Tracker) -> list[dict[str, Any]] | None:
     (it names the police), and a bare phone number given as the contact can read as ``request_human``; the
     digression rules would then answer a question nobody asked, flag a handoff and ask again, for as long
     as the person repeats their answer. The actions those rules run call this first: while the form asks
-    for consent, a clear choice is the answer; while it asks for a contact, a phone number or a handle is."""
+    for consent, a clear choice is the answer; while it asks for a contact, a phone number, a handle or a
+    named platform ("zalo của tôi là…") is; and whatever it asks, the same words sent twice in a row are."""
     loop = (tracker.active_loop or {}).get("name")
-    if loop != "report_form":
+    asked = tracker.get_slot("requested_slot")
+    if loop != "report_form" or not asked:
         return None
     text = (tracker.latest_message or {}).get("text") or ""
-    asked = tracker.get_slot("requested_slot")
     if asked == "consent":
         consent = consent_of(text)
         return [SlotSet("consent", consent)] if consent else None
-    if asked == "contact" and (_PHONE.search(text) or _HANDLE.search(text)):
+    if asked == "contact" and (_PHONE.search(text) or _HANDLE.search(text) or _PLATFORM.search(folded(text))):
         return [SlotSet("contact", text.strip()[:200])]
+    said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    if len(said) >= 2 and folded(said[-1]) and folded(said[-1]) == folded(said[-2]):
+        return [SlotSet(asked, text.strip()[:2000])]  # the same words again after the question came back: the answer
     return None
 
 

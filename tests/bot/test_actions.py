@@ -11,6 +11,7 @@ import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import outbox
+from actions.anonymity import ActionAnswerAnonymity
 from actions.hotline import ActionAnswerHotline
 from actions.human import ActionRequestHuman
 from actions.job_offer import ActionCheckJobOffer
@@ -222,3 +223,33 @@ def test_every_number_the_bot_can_say_is_111_or_113() -> None:
         numbers = set(re.findall(r"(?<![\d/.])\d{3,}(?![\d/.])", text))
         allowed = {"111", "113", "2024", "2015", "2017", "2025"}
         assert numbers <= allowed, (path.name, numbers - allowed)
+
+
+def _mid_form(asked: str, text: str, intent: str, before: tuple[str, ...] = ()) -> Any:
+    t = tracker("question", requested_slot=asked)
+    t.active_loop = {"name": "report_form"}
+    t.events = [*t.events, *({"event": "user", "text": b} for b in before), {"event": "user", "text": text}]
+    t.latest_message = {"text": text, "intent": {"name": intent, "confidence": 0.6}, "entities": []}
+    return t
+
+
+def test_an_answer_read_as_an_anonymity_question_answers_the_form() -> None:
+    """«ẩn danh» to the consent question and «zalo của tôi là…» to the contact question are answers."""
+    dispatcher, events = run(ActionAnswerAnonymity(), _mid_form("consent", "ẩn danh", "ask_anonymity"))
+    assert texts(dispatcher) == [] and slots_of(events) == {"consent": "anonymous"}
+    dispatcher, events = run(ActionAnswerAnonymity(), _mid_form("contact", "zalo của tôi là chị Hoa Móng Cái", "ask_anonymity"))
+    assert texts(dispatcher) == [] and slots_of(events) == {"contact": "zalo của tôi là chị Hoa Móng Cái"}
+    # a real question mid-form is answered, and the form goes on (the rule asks again)
+    dispatcher, events = run(ActionAnswerAnonymity(), _mid_form("suspects", "báo ẩn danh thì có ai biết tên tôi không?", "ask_anonymity"))
+    assert dispatcher.messages[0].get("response") == "utter_anonymity" and events == []
+
+
+def test_the_same_words_twice_answer_the_form_whatever_the_nlu_reads() -> None:
+    """A misread answer must not loop: sent again after the question came back, it is the answer."""
+    for action, intent in ((ActionAnswerAnonymity(), "ask_anonymity"), (ActionAnswerRights(), "ask_rights")):
+        once = _mid_form("suspects", "không biết tên nó", intent)
+        dispatcher, events = run(action, once)
+        assert texts(dispatcher) or dispatcher.messages, "the first time it is answered as a question"
+        twice = _mid_form("suspects", "không biết tên nó", intent, before=("không biết tên nó",))
+        dispatcher, events = run(action, twice)
+        assert dispatcher.messages == [] and slots_of(events) == {"suspects": "không biết tên nó"}
