@@ -29,7 +29,7 @@ PIPELINES = {
     "ours (config.yml)": ROOT / "config.yml",
     "stock": ROOT / "bot" / "pipelines" / "stock.yml",
     "word lemmas": ROOT / "bot" / "pipelines" / "words.yml",
-    "no char n-grams": ROOT / "bot" / "pipelines" / "no_chars.yml",
+    "with char n-grams": ROOT / "bot" / "pipelines" / "chars.yml",
 }
 HELD_OUT = [ROOT / "tests" / "nlu" / name for name in ("test_nlu.yml", "outside_nlu.yml", "outside2_nlu.yml")]
 TARGETS = {"accuracy": 0.95, "macro_f1": 0.93}
