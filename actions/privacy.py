@@ -24,4 +24,3 @@ class ActionPrivacyNotice(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         return notice_once(dispatcher, tracker)
-

@@ -22,8 +22,9 @@ from rasa_sdk.types import DomainDict
 from actions import api, outbox
 from actions.messages import say
 from actions.tip import FORM_SLOTS
+from triage_api.engine.entities import find_platforms
 from triage_api.engine.teencode import expand
-from triage_api.engine.text import fold
+from triage_api.engine.text import Text, fold
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ CANCEL = {"thoi", "huy", "dung lai", "dung", "huy bo", "thoi khong bao nua", "kh
 NOTHING = {"khong", "khong co", "khong biet", "chua biet", "khong ro", "khong muon", "khong can", "bo qua", "-"}
 _PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.-]?\d){9}(?!\d)")
 _HANDLE = re.compile(r"@[A-Za-z0-9_.]{3,32}")
-_PLATFORM = re.compile(r"\b(zalo|facebook|fb|messenger|telegram|tele|email|gmail|mail|viber|sdt|so dien thoai)\b")
+_CONTACT_WORDS = re.compile(r"\b(email|gmail|mail|sdt|so dien thoai)\b")  # platforms: the engine's own list
 CHANNELS = {"telegram": "telegram", "zalo": "zalo"}
 
 
@@ -70,7 +71,8 @@ def form_answer(tracker: Tracker) -> list[dict[str, Any]] | None:
     if asked == "consent":
         consent = consent_of(text)
         return [SlotSet("consent", consent)] if consent else None
-    if asked == "contact" and (_PHONE.search(text) or _HANDLE.search(text) or _PLATFORM.search(folded(text))):
+    if asked == "contact" and (_PHONE.search(text) or _HANDLE.search(text) or _CONTACT_WORDS.search(folded(text))
+                               or find_platforms(Text.of(text)).platforms):
         return [SlotSet("contact", text.strip()[:200])]
     said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
     if len(said) >= 2 and folded(said[-1]) and folded(said[-1]) == folded(said[-2]):
