@@ -20,6 +20,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import product
+from math import prod
 from typing import Any
 
 import numpy as np
@@ -36,8 +38,8 @@ __all__ = ["Hit", "Phrase", "compiled", "find_hits", "pattern_syllables"]
 GAP = "..."
 ANY = "*"
 _MAX_GAP = 5
-_PUNCT = sorted(".,;:!?…")
 _SHORT = 2  # syllables
+_MAX_VARIANTS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,17 +96,23 @@ def _parse(group: str, code: str, text: str) -> Phrase:
     return Phrase(group, code, text, tuple(slots), tuple(exact))
 
 
-def _spacy_pattern(phrase: Phrase) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def _spacy_patterns(phrase: Phrase) -> list[list[dict[str, Any]]]:
+    """The phrase as spaCy token patterns. Alternative spellings become one pattern each (up to
+    ``_MAX_VARIANTS``), matched by hashed equality in spaCy's own code rather than a set predicate
+    it calls back into Python for, token by token; beyond that, one pattern with ``IN``."""
+    # a gapped phrase runs on one clause at a time (find_hits), so a gap never meets punctuation
+    # and takes any token
+    choices: list[list[dict[str, Any]]] = []
     for slot in phrase.slots:
-        if slot == GAP:  # a gap stays inside its clause: punctuation tokens have the mark as NORM
-            out.append({"NORM": {"NOT_IN": _PUNCT}, "OP": f"{{0,{_MAX_GAP}}}"})
+        if slot == GAP:
+            choices.append([{"OP": f"{{0,{_MAX_GAP}}}"}])
         elif slot == ANY:
-            out.append({"NORM": {"NOT_IN": _PUNCT}})
+            choices.append([{}])
         else:
-            norms = sorted({fold(a) for a in slot})
-            out.append({"NORM": norms[0]} if len(norms) == 1 else {"NORM": {"IN": norms}})
-    return out
+            choices.append([{"NORM": norm} for norm in sorted({fold(a) for a in slot})])
+    if prod(len(c) for c in choices) <= _MAX_VARIANTS:
+        return [list(tokens) for tokens in product(*choices)]
+    return [[c[0] if len(c) == 1 else {"NORM": {"IN": [t["NORM"] for t in c]}} for c in choices]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +126,8 @@ class Gapped:
 @dataclass(frozen=True, slots=True)
 class Compiled:
     gapped: tuple[Gapped, ...]  # phrases with gaps ("...", "*")
-    slots_by_word: dict[str, npt.NDArray[np.int64]]  # folded word → the syllable slots of gapped phrases it fills
-    slot_phrase: npt.NDArray[np.int64]  # slot → index in ``gapped``
-    slot_count: npt.NDArray[np.int64]  # index in ``gapped`` → how many slots it has
+    fills: dict[str, npt.NDArray[np.int64]]  # folded word → index in ``gapped`` of each syllable slot it fills
+    slot_count: npt.NDArray[np.int64]  # index in ``gapped`` → how many syllable slots it has
     phrase_matcher: PhraseMatcher  # fixed phrases, one pattern per spelling: hashed, so fast
     phrases: dict[str, Phrase]  # matcher key → phrase
     masks: dict[str, frozenset[str]]  # code → codes whose hits inside it are dropped
@@ -166,7 +173,7 @@ def compiled() -> Compiled:
         if not _fixed(phrase):
             key = f"{phrase.group}:{phrase.code}:{n}"
             matcher = Matcher(vocab())
-            matcher.add(key, [_spacy_pattern(phrase)])
+            matcher.add(key, _spacy_patterns(phrase))
             needs = tuple(frozenset(fold(a) for a in slot) for slot in phrase.slots if not isinstance(slot, str))
             gapped.append(Gapped(needs, matcher))
             phrases[key] = phrase
@@ -186,20 +193,18 @@ def compiled() -> Compiled:
     }
     between = frozenset(fold(w) for w in data["negation"]["between"])
     unless = frozenset(data["question"]["unless"])
-    # An inverted index from each word to the syllable slots of gapped phrases it can fill: a clause
-    # wakes only the phrases whose every slot it fills (a handful of thousands), found with two
-    # array operations instead of a Python loop over candidates.
-    postings: dict[str, list[int]] = {}
-    owner: list[int] = []
+    # An inverted index from each word to the gapped phrases it helps fill, once per slot it fills: a
+    # clause wakes only the phrases (a handful of 11,000) whose slot count its words reach, found by
+    # one bincount instead of a Python loop. Two spellings of one slot in a clause count twice, so a
+    # phrase can wake without every slot filled; its Matcher then finds nothing — never a hit lost.
+    fills: dict[str, list[int]] = {}
     for i, g in enumerate(gapped):
         for need in g.needs:
             for word in need:
-                postings.setdefault(word, []).append(len(owner))
-            owner.append(i)
-    slots_by_word = {word: np.array(sorted(set(ids)), dtype=np.int64) for word, ids in postings.items()}
-    slot_phrase = np.array(owner, dtype=np.int64)
-    slot_count = np.bincount(slot_phrase, minlength=len(gapped)).astype(np.int64)
-    return Compiled(tuple(gapped), slots_by_word, slot_phrase, slot_count, phrase_matcher, phrases, masks, between, unless)
+                fills.setdefault(word, []).append(i)
+    slot_count = np.array([len(g.needs) for g in gapped], dtype=np.int64)
+    fills_by_word = {word: np.array(ids, dtype=np.int64) for word, ids in fills.items()}
+    return Compiled(tuple(gapped), fills_by_word, slot_count, phrase_matcher, phrases, masks, between, unless)
 
 
 def pattern_syllables() -> frozenset[str]:
@@ -239,13 +244,11 @@ def find_hits(tokens: Sequence[Token], words: Words | None = None) -> list[Hit]:
     # A gapped phrase never crosses punctuation, so each runs only on the clauses that hold all
     # its words: a spaCy Matcher walks every token it is given, and clauses are short.
     for start, end, present in _clauses(tokens):
-        filled = [c.slots_by_word[word] for word in present if word in c.slots_by_word]
+        filled = [c.fills[word] for word in present if word in c.fills]
         if not filled:
             continue
-        slots = np.zeros(len(c.slot_phrase), dtype=bool)
-        slots[np.concatenate(filled)] = True  # a slot counts once, whichever of its spellings filled it
-        complete = np.bincount(c.slot_phrase[slots], minlength=len(c.gapped)) == c.slot_count
-        for i in np.flatnonzero(complete):
+        reached = np.bincount(np.concatenate(filled), minlength=len(c.gapped)) >= c.slot_count
+        for i in np.flatnonzero(reached):
             found = c.gapped[i].matcher(doc[start:end], with_alignments=True)
             matches += [(key, start + s, start + e, align) for key, s, e, align in found]  # type: ignore[misc]
     matches += [(key, start, end, list(range(end - start))) for key, start, end in c.phrase_matcher(doc)]
