@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions import api, outbox
 from actions.messages import say
 from actions.tip import FORM_SLOTS
-from triage_api.engine.entities import find_platforms
+from triage_api.engine.entities import find_phones, find_platforms
 from triage_api.engine.teencode import expand
 from triage_api.engine.text import Text, fold
 
@@ -32,9 +32,10 @@ _WORD = re.compile(r"\w+")
 CANCEL = {"thoi", "huy", "dung lai", "dung", "huy bo", "thoi khong bao nua", "khong bao nua", "khong muon bao nua",
           "thoi khong", "huy bao cao", "khong gui nua", "thoi bo qua"}
 NOTHING = {"khong", "khong co", "khong biet", "chua biet", "khong ro", "khong muon", "khong can", "bo qua", "-"}
-_PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.-]?\d){9}(?!\d)")
-_HANDLE = re.compile(r"@[A-Za-z0-9_.]{3,32}")
-_CONTACT_WORDS = re.compile(r"\b(email|gmail|mail|sdt|so dien thoai)\b")  # platforms: the engine's own list
+# phones, @handles, links and platform names: the engine's own finders; only these words are the form's
+_CONTACT_WORDS = re.compile(r"\b(email|gmail|mail|sdt|so dien thoai)\b")
+_ACCOUNT = re.compile(r"(?<!\d)\d{8,16}(?!\d)")
+_KINDS = {"Zalo": "zalo", "Telegram": "telegram", "Facebook": "facebook", "Messenger": "facebook"}
 CHANNELS = {"telegram": "telegram", "zalo": "zalo"}
 
 
@@ -71,8 +72,8 @@ def form_answer(tracker: Tracker) -> list[dict[str, Any]] | None:
     if asked == "consent":
         consent = consent_of(text)
         return [SlotSet("consent", consent)] if consent else None
-    if asked == "contact" and (_PHONE.search(text) or _HANDLE.search(text) or _CONTACT_WORDS.search(folded(text))
-                               or find_platforms(Text.of(text)).platforms):
+    if asked == "contact" and (_CONTACT_WORDS.search(folded(text)) or find_phones(Text.of(text))
+                               or _named_platform_or_handle(text)):
         return [SlotSet("contact", text.strip()[:200])]
     said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
     if len(said) >= 2 and folded(said[-1]) and folded(said[-1]) == folded(said[-2]):
@@ -151,16 +152,27 @@ def _engine_entities(text: str) -> dict[str, Any]:
         return {}
 
 
+def _named_platform_or_handle(text: str) -> bool:
+    found = find_platforms(Text.of(text))
+    return bool(found.platforms or found.handles)
+
+
 def _suspects(text: str | None) -> list[dict[str, str]]:
+    """Suspects' phone numbers, accounts on Zalo/Telegram/Facebook (a handle's platform is the one named
+    before it, else the only one the message names) and, after «tài khoản»/«stk», bank account numbers."""
     if not text or folded(text) in NOTHING:
         return []
+    t = Text.of(text)
+    phones = find_phones(t)
+    found = find_platforms(t)
+    only = _KINDS.get(found.platforms[0], "other") if len(found.platforms) == 1 else "other"
+    out = [{"kind": "phone", "value": p.number} for p in phones]
+    numbers = {p.number for p in phones}
+    out += [{"kind": _KINDS.get(h.platform, only), "value": h.handle} for h in found.handles if h.handle not in numbers]
     said = folded(text)
-    out = [{"kind": "phone", "value": re.sub(r"[\s.-]", "", m.group())} for m in _PHONE.finditer(text)]
-    kind = "telegram" if "telegram" in said else "zalo" if "zalo" in said else "facebook" if ("facebook" in said or " fb" in f" {said}") else "other"
-    out += [{"kind": kind, "value": m.group()} for m in _HANDLE.finditer(text)]
     if "tai khoan" in said or "stk" in said.split():
-        out += [{"kind": "bank_account", "value": m.group()} for m in re.finditer(r"(?<!\d)\d{8,16}(?!\d)", text)
-                if not _PHONE.fullmatch(m.group())]
+        out += [{"kind": "bank_account", "value": m.group()} for m in _ACCOUNT.finditer(t.clean)
+                if not any(p.start < m.end() and m.start() < p.end for p in phones)]
     return out[:50]
 
 

@@ -15,7 +15,7 @@ from actions.anonymity import ActionAnswerAnonymity
 from actions.hotline import ActionAnswerHotline
 from actions.human import ActionRequestHuman
 from actions.job_offer import ActionCheckJobOffer
-from actions.report import ActionSubmitReport, ValidateReportForm, build_report, consent_of
+from actions.report import ActionSubmitReport, ValidateReportForm, _suspects, build_report, consent_of
 from actions.rights import ActionAnswerRights
 from actions.tip import ActionTriage
 from tests.bot.conftest import FakeTriageApi, slots_of, texts, tracker
@@ -95,6 +95,19 @@ def test_the_report_keeps_every_answer_and_reads_identifiers() -> None:
     assert {"kind": "phone", "value": "0912345678"} in body["suspects"]
     assert any(s["value"] == "@tuyendungcpc" for s in body["suspects"])
     assert body["people_at_risk"] == [{"age": 17}] and body["location"]["province"] == "Nghệ An"
+
+
+def test_suspects_identifiers_are_read_with_the_engines_own_finders() -> None:
+    said = ("zalo tuyển người là 0912.345.678, còn nhóm tele @vieclamcpc, số bên Cam +855 12 345 678; "
+            "chuyển tiền vào stk 1903456789012 Techcombank")
+    assert _suspects(said) == [
+        {"kind": "phone", "value": "0912345678"},
+        {"kind": "phone", "value": "+85512345678"},
+        {"kind": "telegram", "value": "@vieclamcpc"},  # the platform named just before it
+        {"kind": "bank_account", "value": "1903456789012"},  # a phone number is never an account
+    ]
+    assert _suspects("facebook của nó là @hoa.tuyendung") == [{"kind": "facebook", "value": "@hoa.tuyendung"}]
+    assert _suspects("không biết") == [] and _suspects("nó nói ở tài khoản cá nhân") == []
 
 
 def test_submitting_gives_the_receipt_code(fake_api: FakeTriageApi) -> None:
