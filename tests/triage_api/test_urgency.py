@@ -72,6 +72,18 @@ def test_a_child_offered_a_job_is_p2_until_something_happens() -> None:
         ("Tài khoản ngân hàng của tôi bị khóa, làm sao mở lại?", "P4"),
         ("tai khoan ngan hang cua toi bi khoa, lam sao mo lai", "P4"),
         ("Mình bị nhốt ngoài cửa vì quên chìa khóa, nói vui thôi haha", "P4"),
+        # taken across the border now; a woman who fled and is searched for; a child held or begging under watch
+        ("Con gái tôi đang ngồi trên ghe cùng mấy người lạ, họ chở sang Campuchia làm sòng bài", "P1"),
+        ("con gai toi dang ngoi tren ghe cung may nguoi la, ho cho sang campuchia lam song bai", "P1"),
+        ("Chị tôi bị bán làm vợ bên Trung Quốc, vừa trốn ra được, đang nấp ở nhà người quen, nhà chồng đang đi tìm", "P1"),
+        ("chi toi bi ban lam vo ben trung quoc, vua tron ra duoc, dang nap o nha nguoi quen, nha chong dang di tim", "P1"),
+        ("Nhà nghỉ bên cạnh có hai gã giữ cô bé 13 tuổi trong phòng, bé khóc xin về", "P1"),
+        ("nha nghi ben canh co hai ga giu co be 13 tuoi trong phong, be khoc xin ve", "P1"),
+        ("Một bé khoảng 8 tuổi bán vé số ở bến xe, gã đàn ông đứng gần lấy hết tiền của bé, mặt bé bầm tím", "P1"),
+        ("mot be khoang 8 tuoi ban ve so o ben xe, ga dan ong dung gan lay het tien cua be, mat be bam tim", "P1"),
+        # said in jest
+        ("Tôi đùa với bạn bè là bị giam lỏng ở công ty vì họp muộn, luật cho làm thêm mấy giờ?", "P4"),
+        ("toi dua voi ban be la bi giam long o cong ty vi hop muon, luat cho lam them may gio?", "P4"),
     ],
 )
 def test_urgency_of_typical_messages(text: str, urgency: str) -> None:
