@@ -123,3 +123,15 @@ def test_a_missing_training_set_is_an_error_not_a_weaker_engine(tmp_path: Path, 
 @pytest.mark.parametrize("text", ["cho hỏi số tổng đài 111", "bán con gà", "du lịch Lào mấy ngày", "cảm ơn nhiều nhé"])
 def test_questions_and_hard_negatives_stay_p4(text: str) -> None:
     assert triage(text).urgency == "P4"
+
+
+def test_the_model_also_learns_each_message_with_diacritics_typed_without_them() -> None:
+    items = [model.Labelled("Em bị nhốt ở Campuchia, cứu em", "P1", frozenset({"CONFINEMENT"})),
+             model.Labelled("em bi nhot o campuchia", "P1", frozenset({"CONFINEMENT"})),
+             model.Labelled("Cho hỏi số đường dây nóng", "P4", frozenset())]
+    out = model.with_stripped_copies(items)
+    assert out[:3] == items
+    assert [(i.text, i.urgency, i.codes) for i in out[3:]] == [
+        ("em bi nhot o campuchia, cuu em", "P1", frozenset({"CONFINEMENT"})),
+        ("cho hoi so duong day nong", "P4", frozenset()),
+    ]  # plain messages are not copied again
