@@ -356,3 +356,10 @@ def test_plain_typing_look_alike_cues(text: str, absent: str | None) -> None:
         assert absent not in cues
     else:  # plain "dua em ho vua thoat khoi" is "đứa em họ vừa thoát khỏi": an escape
         assert "PAST" in cues
+
+
+@pytest.mark.parametrize("text", ["Mẹ ơi họ nói mai bán con cho người khác", "me oi ho noi mai ban con cho nguoi khac"])
+def test_a_hit_its_own_except_cancels_masks_nothing(text: str) -> None:
+    # "bán con" as a baby sale is excepted here ("bán con cho người khác" is a person sold on), and
+    # being cancelled it must not hide the sale it masks
+    assert "SOLD_TRANSFERRED" in codes(text) and triage(text).urgency == "P1"

@@ -283,12 +283,17 @@ def _clauses(tokens: Sequence[Token]) -> list[tuple[int, int, frozenset[str]]]:
 def _drop_excepted(hits: list[Hit], masks: dict[str, frozenset[str]]) -> list[Hit]:
     """Remove hits covered by an ``except`` phrase of their code, or by a hit of a code that masks theirs."""
     excepts = [h for h in hits if h.group == "except"]
-    masking = [h for h in hits if h.group == "indicators" and h.code in masks]
+
+    def excepted(h: Hit) -> bool:
+        return any(e.code == h.code and _overlaps(h, e) for e in excepts)
+
+    # a hit its own except cancels masks nothing: it was never there
+    masking = [h for h in hits if h.group == "indicators" and h.code in masks and not excepted(h)]
     return [
         h
         for h in hits
         if h.group != "except"
-        and not any(e.code == h.code and _overlaps(h, e) for e in excepts)
+        and not excepted(h)
         and not any(h.code in masks[m.code] and _overlaps(h, m) for m in masking)
     ]
 
