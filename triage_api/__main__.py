@@ -1,4 +1,4 @@
-"""Command line: ``python -m triage_api classify|evaluate|bench|relay|consume|add-user|add-key|rotate-keys|retention``.
+"""Command line: ``python -m triage_api classify|evaluate|bench|serve|relay|consume|add-user|add-key|rotate-keys|retention``.
 
 ``classify`` is the batch contract: JSON lines ``{"id", "text"}`` on stdin, one JSON line
 ``{"id", "urgency", "indicators": [codes], "province"}`` per input on stdout.
@@ -28,6 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     bench_intake.add_argument("--workers", type=int, default=2)
     bench_intake.add_argument("--rounds", type=int, default=3)
     bench_intake.add_argument("--rate", type=float, default=500, help="reports a second of the open-loop rounds")
+    bench_intake.add_argument("--shared-socket", action="store_true",
+                              help="serve with `uvicorn --workers` (one socket for all workers) instead of `serve`, to compare")
+    serve = sub.add_parser("serve", help="the API on --workers processes, each with its own socket (SO_REUSEPORT)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="processes; the CPU cores to use is a good choice")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     sub.add_parser("relay", help="publish the outbox to the intake stream until interrupted")
     consume = sub.add_parser("consume", help="reference police consumer: acknowledge entries, print them as JSON lines")
     consume.add_argument("--name", required=True, help="this consumer's unique name in the group")
@@ -45,7 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench-intake":
         from triage_api.bench_intake import main as run_bench_intake
 
-        return run_bench_intake(reports=args.reports, concurrency=args.concurrency, workers=args.workers, rounds=args.rounds, rate=args.rate)
+        return run_bench_intake(reports=args.reports, concurrency=args.concurrency, workers=args.workers, rounds=args.rounds,
+                                rate=args.rate, shared_socket=args.shared_socket)
+    if args.command == "serve":
+        from triage_api.serve import main as serve_api
+
+        return serve_api(host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
     if args.command in ("add-user", "add-key", "demo-accounts", "rotate-keys", "retention"):
         from triage_api.admin import run_admin
 

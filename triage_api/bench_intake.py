@@ -1,6 +1,7 @@
 """``make bench-intake``: sustained report intake against PostgreSQL + Redis, next to Redis's own ceiling.
 
-Starts the API as ``make run`` would (uvicorn, ``--workers`` processes, each with its outbox relay)
+Starts the API as it is deployed (``python -m triage_api serve``: ``--workers`` processes, each with its own
+socket and outbox relay; ``--shared-socket`` serves with ``uvicorn --workers`` instead, to compare)
 on PostgreSQL (``BENCH_DATABASE_URL``, default the local ``test`` database, in a schema
 ``bench_intake`` of its own, made afresh) and Redis (``REDIS_URL``, else a private redis-server), then:
 
@@ -166,7 +167,8 @@ def _round(client: redis.Redis, port: int, reports: int, concurrency: int, rate:
                  client.xlen(STREAM), drain, cpu / elapsed)
 
 
-def main(*, reports: int = 2000, concurrency: int = 16, workers: int = 2, rounds: int = 3, rate: float = 500) -> int:
+def main(*, reports: int = 2000, concurrency: int = 16, workers: int = 2, rounds: int = 3, rate: float = 500,
+         shared_socket: bool = False) -> int:
     """The median of ``rounds`` runs is the figure: a shared 2-core machine varies by ±20 % run to run."""
     server_url = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     engine = connect(server_url)
@@ -187,9 +189,9 @@ def main(*, reports: int = 2000, concurrency: int = 16, workers: int = 2, rounds
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database, "REDIS_URL": redis_url, "TRIAGE_DATA_KEYS": Fernet.generate_key().decode(),
            "TRIAGE_REPORTS_PER_MINUTE": "1000000", "TRIAGE_LOG_LEVEL": "WARNING"}
+    command = (["-m", "uvicorn", "triage_api.main:app", "--no-access-log"] if shared_socket else ["-m", "triage_api", "serve"])
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "triage_api.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+        [sys.executable, *command, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
         cwd=ROOT, env=env,
     )
     url = f"http://127.0.0.1:{port}"
@@ -217,7 +219,8 @@ def main(*, reports: int = 2000, concurrency: int = 16, workers: int = 2, rounds
         if own is not None:
             own.stop()
         tmp.cleanup()
-    print(f"intake benchmark: {workers} API workers, {rounds} rounds of {reports} reports each way, PostgreSQL + Redis, "
+    served = "uvicorn --workers, one shared socket" if shared_socket else "python -m triage_api serve, a socket each"
+    print(f"intake benchmark: {workers} API workers ({served}), {rounds} rounds of {reports} reports each way, PostgreSQL + Redis, "
           f"{os.cpu_count()} cores")
     print(f"  Redis ceiling (single-client XADD): {ceiling:8.0f} entries/s")
     print(f"  saturation ({concurrency} keep-alive clients, as fast as they go):")
