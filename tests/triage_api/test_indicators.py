@@ -363,3 +363,52 @@ def test_a_hit_its_own_except_cancels_masks_nothing(text: str) -> None:
     # "bán con" as a baby sale is excepted here ("bán con cho người khác" is a person sold on), and
     # being cancelled it must not hide the sale it masks
     assert "SOLD_TRANSFERRED" in codes(text) and triage(text).urgency == "P1"
+
+
+# Families added for the dev13–15 writers; each is checked as written and without diacritics.
+@pytest.mark.parametrize("form", ["as written", "no diacritics"])
+@pytest.mark.parametrize(
+    ("text", "code", "cue"),
+    [
+        # tied up by the boss or the captors
+        ("năm người còn lại bị chủ trói, bỏ đói vì đòi tiền công", "CONFINEMENT", None),
+        ("bọn nó gửi video em tôi, em đang bị trói", "CONFINEMENT", None),
+        ("năm người còn lại bị chủ trói", "VIOLENCE_THREATS", None),
+        # a flight about to leave; being led off across the border now
+        ("Máy bay cất cánh lúc 23 giờ", None, "IMMINENT"),
+        ("Tôi đang ở sân bay Nội Bài, người môi giới đưa tôi đi Dubai", None, "IMMINENT"),
+        ("nhóm 6 người đang được một người đàn ông dẫn theo đường mòn ra phía mốc giới", None, "IMMINENT"),
+        # an officer asking for intervention
+        ("Người dẫn nói đưa sang bên kia làm thuê. Đề nghị hỗ trợ chặn.", None, "PLEA"),
+    ],
+)
+def test_dev13_15_phrase_families(text: str, code: str | None, cue: str | None, form: str) -> None:
+    text = text if form == "as written" else fold(text)
+    if code:
+        assert code in rule_codes(text)
+    if cue:
+        assert cue in rule_cues(text)
+
+
+# Hard negatives for the dev13–15 families: a parent's punishment, a false alarm, fear after coming home,
+# a game, a request to pass a report on, a request for a loan.
+@pytest.mark.parametrize("form", ["as written", "no diacritics"])
+@pytest.mark.parametrize(
+    ("text", "code", "cue"),
+    [
+        ("e bị bố mẹ nhốt ở nhà ôn thi", "CONFINEMENT", None),
+        ("em bị nhốt trong phòng vì bị mẹ phạt", "CONFINEMENT", None),
+        ("mẹ em tưởng em bị bắt cóc nên nhắn cho bên mình", "CONFINEMENT", None),
+        ("bạn tôi về được rồi nhưng không dám đi làm xa nữa", "CONFINEMENT", None),
+        ("chơi game, nhân vật của mình bị bắt cóc mất tiêu", "CONFINEMENT", None),
+        ("team mình bị kẹt ở màn 7, có ai cứu không", None, "PLEA"),
+        ("page này nhận mua con, ai báo giúp với", None, "PLEA"),
+        ("chị tôi đề nghị hỗ trợ vay vốn chăn nuôi", None, "PLEA"),
+    ],
+)
+def test_dev13_15_look_alikes_do_not_fire(text: str, code: str | None, cue: str | None, form: str) -> None:
+    text = text if form == "as written" else fold(text)
+    if code:
+        assert code not in rule_codes(text)
+    if cue:
+        assert cue not in rule_cues(text)

@@ -84,6 +84,11 @@ def test_a_child_offered_a_job_is_p2_until_something_happens() -> None:
         # said in jest
         ("Tôi đùa với bạn bè là bị giam lỏng ở công ty vì họp muộn, luật cho làm thêm mấy giờ?", "P4"),
         ("toi dua voi ban be la bi giam long o cong ty vi hop muon, luat cho lam them may gio?", "P4"),
+        # a flight about to take a trafficked woman away; a parent's punishment and a game are not tips
+        ("Tôi đang ở sân bay, người môi giới đưa tôi đi Dubai, nghe họ nói sang đó sẽ bán tôi cho nhà chứa", "P1"),
+        ("toi dang o san bay, nguoi moi gioi dua toi di Dubai, nghe ho noi sang do se ban toi cho nha chua", "P1"),
+        ("Em bị nhốt trong phòng vì bị mẹ phạt không cho đi chơi, buồn quá", "P4"),
+        ("em bi nhot trong phong vi bi me phat khong cho di choi, buon qua", "P4"),
     ],
 )
 def test_urgency_of_typical_messages(text: str, urgency: str) -> None:
