@@ -25,8 +25,8 @@ EVAL = Path(__file__).resolve().parents[2] / "eval"
 HELD_OUT = [EVAL / "triage_outside2.jsonl", EVAL / "triage_outside3.jsonl"]
 # pooled figures when the sets were frozen (README, Results), less slack; the targets are higher
 HELD_OUT_FLOOR = {
-    "p1_recall": 0.97, "p1_precision": 0.82, "urgency_accuracy": 0.85,
-    "indicator_f1": 0.88, "province_accuracy": 0.98,
+    "p1_recall": 0.98, "p1_precision": 0.85, "urgency_accuracy": 0.88,
+    "indicator_f1": 0.89, "province_accuracy": 0.98,
 }
 
 
