@@ -56,7 +56,9 @@ ROOT = Path(__file__).resolve().parents[2]
 URGENCIES = ("P1", "P2", "P3", "P4")
 DANGER = "IMMEDIATE_DANGER"  # follows from P1, never learned on its own
 _DIM = 1 << 15
-_ITERATIONS = 400
+# 400 → 800 on 2026-12-07: dev sets each scored unseen, urgency 0.931 → 0.933, P1 recall/precision 0.991/0.934 →
+# 0.992/0.935 (a higher L2 was worse)
+_ITERATIONS = 800
 _STEP = {"urgency": 4.0, "codes": 8.0}
 _L2 = 1e-4
 
