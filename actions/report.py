@@ -72,8 +72,7 @@ def form_answer(tracker: Tracker) -> list[dict[str, Any]] | None:
     if asked == "consent":
         consent = consent_of(text)
         return [SlotSet("consent", consent)] if consent else None
-    if asked == "contact" and (_CONTACT_WORDS.search(folded(text)) or find_phones(Text.of(text))
-                               or _named_platform_or_handle(text)):
+    if asked == "contact" and (_CONTACT_WORDS.search(folded(text)) or _names_a_contact(Text.of(text))):
         return [SlotSet("contact", text.strip()[:200])]
     said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
     if len(said) >= 2 and folded(said[-1]) and folded(said[-1]) == folded(said[-2]):
@@ -152,8 +151,11 @@ def _engine_entities(text: str) -> dict[str, Any]:
         return {}
 
 
-def _named_platform_or_handle(text: str) -> bool:
-    found = find_platforms(Text.of(text))
+def _names_a_contact(t: Text) -> bool:
+    """A phone number, a handle or link, or a platform by name."""
+    if find_phones(t):
+        return True
+    found = find_platforms(t)
     return bool(found.platforms or found.handles)
 
 

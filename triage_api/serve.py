@@ -2,8 +2,8 @@
 
 ``uvicorn --workers N`` lets every worker accept from one listening socket, and an idle worker takes
 whatever connections are waiting: clients that open their keep-alive connections together (a reverse
-proxy, the load generator of ``make bench-intake``) often all land on one worker, which then runs at a
-full core while the other waits (measured: 99 % against 28 % of a core). Here each worker binds its own
+proxy, the load generator of ``make bench-intake``) can all land on one worker, which then runs at a
+full core while the other waits (seen once: 99 % against 28 % of a core). Here each worker binds its own
 socket to the same port with ``SO_REUSEPORT`` and the kernel spreads new connections across them.
 
 The parent only supervises: a worker that dies is started again; SIGINT/SIGTERM stop them all.

@@ -47,6 +47,16 @@ def _socket_inodes(pid: int) -> set[str]:
     return inodes
 
 
+def _listening_inodes(port: int) -> set[str]:
+    """inodes of the sockets listening on ``port`` on 127.0.0.1."""
+    out = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and int(fields[1].split(":")[1], 16) == port:  # LISTEN
+            out.add(fields[9])
+    return out
+
+
 def _server_side_remote_ports() -> dict[str, int]:
     """inode → remote port of every established TCP connection on 127.0.0.1."""
     out = {}
@@ -114,6 +124,11 @@ def test_connections_opened_together_are_spread_over_both_workers(served: tuple[
                 per_worker[pid] = len(owned)
         assert len(per_worker) == 2, per_worker
         assert min(per_worker.values()) >= 4, per_worker  # by the kernel's hash: 32 connections, about 16 each
+        # each worker listens on a socket of its own (with one shared socket, as uvicorn --workers, both
+        # would hold the same one, and a burst can go to whichever worker accepts first)
+        listening = _listening_inodes(port)
+        own = [_socket_inodes(pid) & listening for pid in per_worker]
+        assert all(len(o) == 1 for o in own) and own[0] != own[1], own
     finally:
         for c in connections:
             c.close()
