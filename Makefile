@@ -24,7 +24,8 @@ MODEL := models/bot.tar.gz
 TRIAGE_SETS := eval/triage_dev.jsonl eval/triage_dev2.jsonl eval/triage_dev3.jsonl eval/triage_dev4.jsonl \
 	eval/triage_dev5.jsonl eval/triage_dev6.jsonl eval/triage_dev7.jsonl eval/triage_dev8.jsonl eval/triage_dev9.jsonl \
 	eval/triage_dev10.jsonl eval/triage_dev11.jsonl eval/triage_dev12.jsonl eval/triage_dev13.jsonl eval/triage_dev14.jsonl \
-	eval/triage_dev15.jsonl eval/triage_dev16.jsonl eval/triage_dev17.jsonl \
+	eval/triage_dev15.jsonl eval/triage_dev16.jsonl eval/triage_dev17.jsonl eval/triage_dev18.jsonl \
+	eval/triage_dev19.jsonl eval/triage_dev20.jsonl eval/triage_dev21.jsonl \
 	eval/triage_test.jsonl \
 	eval/triage_outside.jsonl eval/triage_outside_p3.jsonl eval/triage_outside2.jsonl eval/triage_outside3.jsonl
 

@@ -23,10 +23,10 @@ from triage_api.evaluation import TARGETS, Counts, by_view, held_out_by_set, loa
 
 EVAL = Path(__file__).resolve().parents[2] / "eval"
 HELD_OUT = [EVAL / "triage_outside2.jsonl", EVAL / "triage_outside3.jsonl"]
-# pooled figures when the sets were frozen (README, Results), less slack; the targets are higher
+# the targets, met on the held-out sets since 2026-12-07 (README, Results): a change that loses one fails
 HELD_OUT_FLOOR = {
-    "p1_recall": 0.98, "p1_precision": 0.85, "urgency_accuracy": 0.88,
-    "indicator_f1": 0.89, "province_accuracy": 0.98,
+    "p1_recall": 0.98, "p1_precision": 0.85, "urgency_accuracy": 0.90,
+    "indicator_f1": 0.90, "province_accuracy": 0.98,
 }
 
 
