@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 import redis
 from cryptography.fernet import Fernet
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.services import RedisServer
@@ -111,3 +111,26 @@ def test_a_thousand_reports_survive_redis_stopping_part_way(database_url: str, o
     with sessions() as s:
         assert s.query(Report).count() == 1000
         assert s.query(OutboxEntry).filter(OutboxEntry.published_at.is_(None)).count() == 0
+
+
+def test_a_burst_of_nudges_shares_one_batch_and_each_report_still_goes_out(database_url: str, clean_redis: redis.Redis,
+                                                                         redis_url: str) -> None:
+    writes, reads = sessions_for(database_url), sessions_for(database_url)
+    batches = Counter[str]()  # the relay commits only when it published something
+    event.listen(reads.kw["bind"], "commit", lambda conn: batches.update(["batch"]))
+    relay = Relay(reads, redis_url, interval_s=60, min_gap_s=1.0)
+    relay.start()
+    try:
+        time.sleep(1.2)  # the relay has looked once, and its gap has passed
+        ids = []
+        for _ in range(3):  # three P1 reports 100 ms apart, each nudging the relay
+            ids += submit_many(writes, 1)
+            relay.nudge()
+            time.sleep(0.1)
+        deadline = time.monotonic() + 10
+        while set(ids) - set(stream_ids(clean_redis)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert set(ids) <= set(stream_ids(clean_redis))
+        assert batches["batch"] == 2  # the first report at once, the other two together a gap later
+    finally:
+        relay.stop()

@@ -119,3 +119,21 @@ def test_api_answers_only_after_the_report_is_committed(tmp_path: object) -> Non
             stored = set(s.scalars(select(Report.receipt_code)).all())
     assert all(a.status_code == 201 for a in answers)
     assert {a.json()["receipt_code"] for a in answers} <= stored
+
+
+def test_reports_handed_over_within_the_linger_share_one_transaction(database_url: str) -> None:
+    sessions = sessions_for(database_url)
+    commits = Counter[str]()
+    event.listen(sessions.kw["bind"], "commit", lambda conn: commits.update(["commit"]))
+    writer = Writer(sessions, linger_s=0.5)
+    pending = [prepare(CIPHER, body(n), f"linger-{n}") for n in range(4)]
+
+    def one(n: int) -> str:
+        time.sleep(0.05 * n)  # one after another, 50 ms apart: without gathering, four transactions
+        return writer.write(pending[n]).report.id
+
+    with ThreadPoolExecutor(4) as pool:
+        ids = list(pool.map(one, range(4)))
+    writer.stop()
+    assert len(set(ids)) == 4
+    assert commits["commit"] == 1
