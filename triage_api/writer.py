@@ -4,8 +4,8 @@ Each API process has one :class:`Writer`. A request prepares its report (triage,
 own thread, hands it over and waits; the writer's thread takes everything waiting — up to
 ``max_batch`` — and stores it with :func:`triage_api.reports.store` in one transaction. It gathers
 for ``linger_s`` (5 ms) after the first report before it commits: a transaction costs about 1.3 ms of
-CPU whatever its size, so batches of six instead of three took the intake at saturation from about 490
-to about 600 reports/s on two cores (``make bench-intake``). Gathering only when a second report was
+CPU whatever its size, so batches of six instead of three took the intake at saturation from 410–490
+to 530–680 reports/s on two cores (``make bench-intake``). Gathering only when a second report was
 already waiting (no delay for a lone report) was tried: under a steady 500 reports/s most batches then
 start alone and stay small, and the intake fell behind. A request is answered only after its report is
 committed, so a receipt code always names a stored report.
