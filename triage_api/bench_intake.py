@@ -13,9 +13,10 @@ on PostgreSQL (``BENCH_DATABASE_URL``, default the local ``test`` database, in a
 3. **at the target rate**: ``--rounds`` times, the same reports sent on a fixed schedule of ``--rate``
    (500) a second — an open loop, as tips arrive — with each latency measured from the moment the report
    was *due*, so a server falling behind is counted, not hidden (no coordinated omission);
-4. the medians, against the target: sustained ≥ 500 reports/s with p95 ≤ 50 ms.
-
-The load generator is a minimal HTTP client on the same two cores, so its own CPU is printed too.
+4. the medians, against the target: sustained ≥ 500 reports/s with p95 ≤ 50 ms;
+5. where the CPU went, per report, in the open-loop rounds: the API workers, PostgreSQL and Redis (read
+   from ``/proc`` on Linux, when they run on this machine) and the load generator, next to the budget
+   the target leaves (two cores / 500 reports a second = 4 ms of CPU per report, for everything).
 
 Target (issue 3): ≥ 500 reports/s on 2 cores with p95 ≤ 50 ms.
 """
@@ -142,6 +143,36 @@ async def _load(host: str, port: int, reports: int, concurrency: int,
     return latencies, time.perf_counter() - start, errors, time.process_time() - cpu
 
 
+_PROC = Path("/proc")
+
+
+def _cpu_seconds(server_pid: int) -> dict[str, float] | None:
+    """CPU seconds used so far by the API (the serve process and its workers), PostgreSQL and Redis on
+    this machine; None where ``/proc`` is not there (not Linux)."""
+    if not (_PROC / "self" / "stat").exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, str, float]] = {}  # pid → (parent, name, seconds)
+    for entry in _PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()  # state, ppid, …; utime and stime are the 12th and 13th
+        stats[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
+    api = {server_pid} | {pid for pid, (parent, _, _) in stats.items() if parent == server_pid}
+    out = {"API workers": 0.0, "PostgreSQL": 0.0, "Redis": 0.0}
+    for pid, (_, name, seconds) in stats.items():
+        part = "API workers" if pid in api else "PostgreSQL" if name.startswith("postgres") else (
+            "Redis" if name.startswith("redis-server") else None)
+        if part is not None:
+            out[part] += seconds
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Round:
     rate: float  # reports per second
@@ -152,19 +183,25 @@ class Round:
     in_stream: int
     drain_s: float
     client_cpu: float  # share of one core
+    cpu_ms: dict[str, float]  # CPU per report, by part (with the relay's publishing until the stream is complete)
 
 
-def _round(client: redis.Redis, port: int, reports: int, concurrency: int, rate: float | None = None) -> Round:
+def _round(client: redis.Redis, server_pid: int, port: int, reports: int, concurrency: int,
+           rate: float | None = None) -> Round:
     client.delete(STREAM)
+    before = _cpu_seconds(server_pid)
     latencies, elapsed, errors, cpu = asyncio.run(_load("127.0.0.1", port, reports, concurrency, rate))
     published_by = time.perf_counter()
     while client.xlen(STREAM) < reports and time.perf_counter() - published_by < 120:
         time.sleep(0.05)
     drain = time.perf_counter() - published_by
+    after = _cpu_seconds(server_pid)
+    used = {part: (after[part] - before[part]) * 1000 / reports for part in after} if before and after else {}
+    used["load generator"] = cpu * 1000 / reports
     if not latencies:
-        return Round(0, 0, 0, 0, errors, client.xlen(STREAM), drain, 0)
+        return Round(0, 0, 0, 0, errors, client.xlen(STREAM), drain, 0, used)
     return Round(reports / elapsed, _percentile(latencies, 0.5), _percentile(latencies, 0.95), max(latencies), errors,
-                 client.xlen(STREAM), drain, cpu / elapsed)
+                 client.xlen(STREAM), drain, cpu / elapsed, used)
 
 
 def main(*, reports: int = 2000, concurrency: int = 16, workers: int = 2, rounds: int = 3, rate: float = 500,
@@ -210,8 +247,8 @@ def main(*, reports: int = 2000, concurrency: int = 16, workers: int = 2, rounds
             if client.xlen(STREAM) >= warm:
                 break
             time.sleep(0.1)
-        results = [_round(client, port, reports, concurrency) for _ in range(rounds)]
-        paced = [_round(client, port, reports, max(concurrency, 64), rate) for _ in range(rounds)]
+        results = [_round(client, server.pid, port, reports, concurrency) for _ in range(rounds)]
+        paced = [_round(client, server.pid, port, reports, max(concurrency, 64), rate) for _ in range(rounds)]
     finally:
         server.terminate()
         server.wait(30)
@@ -235,6 +272,11 @@ def main(*, reports: int = 2000, concurrency: int = 16, workers: int = 2, rounds
     print(f"  median: {sustained:.0f} reports/s ({sustained / ceiling:.1%} of the ceiling), p95 {p95:.1f} ms, "
           f"p50 {statistics.median(r.p50 for r in paced):.1f} ms")
     print(f"target: >= 500 reports/s with p95 <= 50 ms on 2 cores: {'met' if met else 'NOT met'}")
+    parts = {part: statistics.median(r.cpu_ms.get(part, 0.0) for r in paced) for part in paced[0].cpu_ms}
+    budget = (os.cpu_count() or 1) * 1000 / rate
+    print(f"  CPU per report at {rate:.0f}/s (median of the rounds): "
+          + ", ".join(f"{part} {ms:.2f} ms" for part, ms in parts.items())
+          + f" — {sum(parts.values()):.2f} ms in all; {os.cpu_count()} cores at {rate:.0f}/s leave {budget:.2f} ms")
     complete = all(r.errors == 0 and r.in_stream == reports for r in results + paced)
     if not complete:
         print("some reports were refused or did not reach the stream: see the rounds above")
