@@ -49,7 +49,12 @@ def test_each_report_reaches_the_stream_once(database_url: str, clean_redis: red
     assert stream_ids(clean_redis) == Counter(ids)
     with sessions() as s:
         assert {r.status for r in s.scalars(select(Report))} == {"queued"}
-        assert s.scalar(select(ReportEvent).where(ReportEvent.to_value == "queued").limit(1)) is not None
+        published = {o.report_id: o.published_at for o in s.scalars(select(OutboxEntry))}
+        steps = s.scalars(select(ReportEvent).where(ReportEvent.to_value == "queued")).all()
+        # each report's history records the step once, by the relay, at the moment it was published
+        assert sorted((e.report_id, e.actor, e.kind, e.from_value, e.at) for e in steps) == sorted(
+            (rid, "system:relay", "status", "received", published[rid]) for rid in ids
+        )
 
 
 def test_a_relay_that_dies_before_marking_publishes_nothing_twice(database_url: str, clean_redis: redis.Redis) -> None:
