@@ -2,7 +2,7 @@
 
 The syntax of a phrase is documented at the top of ``patterns.yml``. Fixed phrases go to a
 ``PhraseMatcher`` (one pattern per spelling; hashed, so its cost hardly grows with their number),
-phrases with gaps to a ``Matcher``; both match on ``NORM`` (the folded syllable). A hit is then kept only where every syllable the user
+phrases with gaps to a ``Matcher``; both match the folded syllables (:func:`~triage_api.engine.tokens.to_doc`). A hit is then kept only where every syllable the user
 typed is :func:`~triage_api.engine.text.compatible` with the phrase's own spelling, and — where
 the user typed diacritics, so underthesea's segmentation is reliable — where the hit does not cut
 a word in two ("bán | con gà").
@@ -109,10 +109,10 @@ def _spacy_patterns(phrase: Phrase) -> list[list[dict[str, Any]]]:
         elif slot == ANY:
             choices.append([{}])
         else:
-            choices.append([{"NORM": norm} for norm in sorted({fold(a) for a in slot})])
+            choices.append([{"ORTH": norm} for norm in sorted({fold(a) for a in slot})])
     if prod(len(c) for c in choices) <= _MAX_VARIANTS:
         return [list(tokens) for tokens in product(*choices)]
-    return [[c[0] if len(c) == 1 else {"NORM": {"IN": [t["NORM"] for t in c]}} for c in choices]]
+    return [[c[0] if len(c) == 1 else {"ORTH": {"IN": [t["ORTH"] for t in c]}} for c in choices]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +167,7 @@ def compiled() -> Compiled:
     """Build the matchers once per process."""
     data = load_yaml("patterns.yml")
     gapped: list[Gapped] = []
-    phrase_matcher = PhraseMatcher(vocab(), attr="NORM")
+    phrase_matcher = PhraseMatcher(vocab(), attr="ORTH")
     phrases: dict[str, Phrase] = {}
     for n, phrase in enumerate(_phrases_of(data)):
         if not _fixed(phrase):
@@ -181,10 +181,7 @@ def compiled() -> Compiled:
         for m, spelling in enumerate(_spellings(phrase)):
             key = f"{phrase.group}:{phrase.code}:{n}:{m}"
             words = [fold(slot[0]) for slot in spelling.slots if not isinstance(slot, str)]
-            pattern = Doc(vocab(), words=words)
-            for token in pattern:
-                token.norm_ = token.text  # a bare Vocab gives no default NORM
-            phrase_matcher.add(key, [pattern])
+            phrase_matcher.add(key, [Doc(vocab(), words=words)])
             phrases[key] = spelling
     masks = {
         code: frozenset(spec.get("masks", []))

@@ -196,9 +196,6 @@ class Words:
 
 
 def to_doc(tokens: Iterable[Token]) -> Doc:
-    """A spaCy ``Doc`` whose tokens are ``tokens`` and whose ``NORM`` is their folded form."""
-    toks = list(tokens)
-    doc = Doc(vocab(), words=[tok.text for tok in toks])
-    for spacy_token, tok in zip(doc, toks, strict=True):
-        spacy_token.norm_ = tok.norm
-    return doc
+    """A spaCy ``Doc`` of the tokens' folded forms (``ORTH`` is the folded syllable): the matchers see
+    one spelling per syllable, and the caller's own spelling stays on :class:`Token`."""
+    return Doc(vocab(), words=[tok.norm for tok in tokens])
