@@ -129,3 +129,15 @@ def test_the_length_limit_is_the_apps_own_setting(tmp_path: Path) -> None:
         assert short.post("/v1/triage", json={"text": "em bị nhốt ở Bắc Giang"}).status_code == 200
         body = _problem(short.post("/v1/triage", json={"text": "em bị nhốt ở Bắc Giang, họ đánh em mỗi ngày, cứu em"}), 422)
         assert body["code"] == "text_too_long"
+
+
+def test_what_start_up_loads_is_kept_out_of_full_garbage_collections(client: TestClient) -> None:
+    """The engine's matchers and models (half a million objects) are frozen once loaded: a full
+    collection would otherwise walk them all and pause the worker (~350 ms, ``make bench-intake``)."""
+    import gc
+
+    from triage_api.engine.patterns import compiled
+
+    assert client.get("/healthz").status_code == 200
+    assert gc.get_freeze_count() > 100_000
+    assert not any(obj is compiled() for obj in gc.get_objects(generation=2))  # frozen, not in the oldest generation
