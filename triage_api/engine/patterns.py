@@ -2,7 +2,8 @@
 
 The syntax of a phrase is documented at the top of ``patterns.yml``. Fixed phrases go to a
 ``PhraseMatcher`` (one pattern per spelling; hashed, so its cost hardly grows with their number),
-phrases with gaps to a ``Matcher``; both match the folded syllables (:func:`~triage_api.engine.tokens.to_doc`). A hit is then kept only where every syllable the user
+phrases with gaps to a ``Matcher``; both match the folded syllables
+(:func:`~triage_api.engine.tokens.to_doc`). A hit is then kept only where every syllable the user
 typed is :func:`~triage_api.engine.text.compatible` with the phrase's own spelling, and — where
 the user typed diacritics, so underthesea's segmentation is reliable — where the hit does not cut
 a word in two ("bán | con gà").
