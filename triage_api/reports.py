@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import cast
 
 from sqlalchemy import Table, TextClause, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage_api import receipt
@@ -29,7 +29,7 @@ from triage_api.engine.triage import triage
 from triage_api.models import OutboxEntry, Report, ReportEvent
 from triage_api.schemas import ReportCreate
 
-__all__ = ["IdempotencyConflict", "Pending", "ReportRefused", "Submitted", "prepare", "store", "stream_entry", "submit", "view"]
+__all__ = ["IdempotencyConflict", "Pending", "ReportRefused", "Submitted", "Unstorable", "prepare", "store", "stream_entry", "submit", "view"]
 
 SYSTEM = "system:intake"
 
@@ -199,7 +199,8 @@ def store(sessions: sessionmaker[Session], batch: list[Pending]) -> list[Submitt
     whether it was created, was already there under its Idempotency-Key, or conflicts with that key.
 
     A batch that hits a unique constraint (a race with another process for the same key, or a receipt
-    code collision) is stored again one report at a time, which settles each case on its own."""
+    code collision) or a value the database refuses is stored again one report at a time, which settles
+    each case on its own: one report's bad value is refused (:class:`Unstorable`), the others are stored."""
     outcomes: dict[int, Submitted | ReportRefused] = {}
     first_of_key: dict[str, Pending] = {}
     with sessions() as session:
@@ -222,15 +223,28 @@ def store(sessions: sessionmaker[Session], batch: list[Pending]) -> list[Submitt
             if fresh:
                 _insert(session, fresh)
                 session.commit()
-        except IntegrityError:
+        except (IntegrityError, DataError) as exc:
             session.rollback()
-            if len(batch) == 1:
-                return [_store_one(sessions, batch[0])]
-            return [r for p in batch for r in store(sessions, [p])]
+            if len(batch) > 1:  # settle each report on its own: one report's bad value must not refuse the others
+                return [r for p in batch for r in store(sessions, [p])]
+            if isinstance(exc, DataError):  # the database's own message may quote the value: never passed on
+                return [Unstorable()]
+            return [_store_one(sessions, batch[0])]
     for n, pending in enumerate(batch):
         if n not in outcomes:
             outcomes[n] = Submitted(pending.report, created=True)
     return [outcomes[n] for n in range(len(batch))]
+
+
+class Unstorable(ReportRefused):
+    """The database refused a value of the report (a character PostgreSQL cannot keep in text)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "unstorable_value",
+            "Một trường của tin báo có ký tự không lưu được. Vui lòng sửa lại rồi gửi lần nữa. Nếu khẩn cấp, gọi 113.",
+            "A field of the report holds characters that cannot be stored. Please correct it and send it again.",
+        )
 
 
 def _store_one(sessions: sessionmaker[Session], pending: Pending) -> Submitted | ReportRefused:

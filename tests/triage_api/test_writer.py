@@ -17,7 +17,7 @@ from triage_api.crypto import FieldCipher
 from triage_api.db import connect, session_maker
 from triage_api.models import OutboxEntry, Report, ReportEvent
 from triage_api.outbox import Relay
-from triage_api.reports import IdempotencyConflict, prepare, store
+from triage_api.reports import IdempotencyConflict, Unstorable, prepare, store
 from triage_api.schemas import ReportCreate
 from triage_api.writer import Writer
 
@@ -73,6 +73,21 @@ def test_a_receipt_code_clash_in_a_batch_stores_every_report_with_codes_of_their
     with sessions() as s:
         codes = s.scalars(select(Report.receipt_code)).all()
     assert len(codes) == 3 and len(set(codes)) == 3
+
+
+def test_a_value_the_database_refuses_refuses_only_its_own_report(database_url: str) -> None:
+    """PostgreSQL keeps no NUL in text; the schema refuses it at the door, and should one get past, the
+    group commit must not take the other reports of its batch down with it."""
+    sessions = sessions_for(database_url)
+    a, bad, c = (prepare(CIPHER, body(n), f"v{n}") for n in range(3))
+    bad.report.destination_country = "Lào\x00"  # past the schema, on purpose
+    outcomes = store(sessions, [a, bad, c])
+    assert outcomes[0].created and outcomes[2].created  # type: ignore[union-attr]
+    if sessions.kw["bind"].dialect.name == "postgresql":
+        assert isinstance(outcomes[1], Unstorable) and "Lào" not in outcomes[1].en + outcomes[1].vi
+    with sessions() as s:
+        stored = set(s.scalars(select(Report.id)).all())
+    assert {a.report.id, c.report.id} <= stored
 
 
 def test_a_database_that_is_down_fails_every_waiting_report_loudly() -> None:
