@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from triage_api.engine.validate import is_control
 
 __all__ = [
     "Handle", "IndicatorPublic", "Location", "Money", "PersonAtRisk", "Problem", "ReportAccepted", "ReportCreate",
@@ -74,6 +77,17 @@ class Problem(BaseModel):
 
 # --- reports -------------------------------------------------------------------------------
 
+
+def _one_line(value: str) -> str:
+    """NFC, control characters dropped, any run of white space (line breaks included) one space: a commune
+    typed over two lines in a chat is still that commune, and a stray NUL or escape must not cost a tip."""
+    text = "".join(c for c in unicodedata.normalize("NFC", value) if c.isspace() or not is_control(c))
+    return " ".join(text.split())
+
+
+# A short field as a person types it (a contact, a commune, a relation): one clean line in NFC.
+Line = Annotated[str, AfterValidator(_one_line)]
+
 Channel = Literal["zalo", "telegram", "web", "hotline"]
 ReporterRole = Literal["self", "family", "witness", "other"]
 Consent = Literal["anonymous", "confidential", "share_with_police"]
@@ -84,21 +98,21 @@ class PersonAtRisk(BaseModel):
 
     age: int | None = Field(default=None, ge=0, le=120)
     gender: Literal["female", "male", "other", "unknown"] = "unknown"
-    relation: str | None = Field(default=None, max_length=80, description="To the reporter: con gái, em trai, bạn…")
+    relation: Line | None = Field(default=None, max_length=80, description="To the reporter: con gái, em trai, bạn…")
 
 
 class Location(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    province: str | None = Field(default=None, max_length=80, description="Any name a person uses, old or new; stored as one of the 34")
-    commune: str | None = Field(default=None, max_length=120, description="As typed (personal: stored encrypted)")
+    province: Line | None = Field(default=None, max_length=80, description="Any name a person uses, old or new; stored as one of the 34")
+    commune: Line | None = Field(default=None, max_length=120, description="As typed (personal: stored encrypted)")
 
 
 class SuspectIdentifier(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["phone", "zalo", "telegram", "facebook", "bank_account", "other"]
-    value: str = Field(min_length=1, max_length=200)
+    value: Line = Field(min_length=1, max_length=200)
 
 
 class ReportCreate(BaseModel):
@@ -115,11 +129,11 @@ class ReportCreate(BaseModel):
     channel: Channel
     reporter_role: ReporterRole = "other"
     consent: Consent = Field(description="anonymous: no contact is kept; confidential: police see no contact; share_with_police")
-    contact: str | None = Field(default=None, max_length=200, description="Phone, Zalo… — must be absent when anonymous")
+    contact: Line | None = Field(default=None, max_length=200, description="Phone, Zalo… — must be absent when anonymous")
     narrative: str = Field(description="What happened, as the person told it (up to 5,000 characters)")
     people_at_risk: list[PersonAtRisk] = Field(default_factory=list, max_length=20)
     location: Location = Field(default_factory=Location)
-    destination_country: str | None = Field(default=None, max_length=64)
+    destination_country: Line | None = Field(default=None, max_length=64)
     suspects: list[SuspectIdentifier] = Field(default_factory=list, max_length=50)
 
 

@@ -95,6 +95,45 @@ def test_bad_reports_get_a_clear_error_that_quotes_nothing(
     assert SECRET_NAME not in caplog.text and SECRET_PHONE not in caplog.text
 
 
+def test_a_refusal_names_the_fields_at_fault(client: TestClient) -> None:
+    r = post(client, report(people_at_risk=[{"age": 300, "relation": "em gái"}], channel="sms"))
+    problem = r.json()
+    assert r.status_code == 422 and problem["code"] == "invalid_body"
+    for field in ("people_at_risk.0.age", "channel"):
+        assert field in problem["message_en"] and field in problem["message_vi"]
+
+
+def test_short_fields_typed_with_line_breaks_or_stray_control_characters_are_kept_as_one_clean_line(
+    client: TestClient,
+) -> None:
+    """A commune typed over two lines in a chat, a NUL pasted into a destination: the tip is taken, and
+    stored as one line (PostgreSQL could not keep the NUL at all)."""
+    r = post(client, report(destination_country="Cam\u0000pu\nchia", location={"commune": "xã Tân Yên,\r\nBắc Giang\u001b"}))
+    assert r.status_code == 201
+    with sqlite3.connect(database_file(client)) as db:
+        (stored,) = db.execute("SELECT destination_country FROM reports WHERE id = ?", (r.json()["id"],)).fetchone()
+    assert stored == "Campu chia"
+    from triage_api.schemas import Location
+
+    assert Location(commune="xã Tân Yên,\r\nBắc Giang\u001b").commune == "xã Tân Yên, Bắc Giang"
+
+
+def test_a_field_the_schema_does_not_have_is_refused_without_echoing_its_name(client: TestClient) -> None:
+    r = post(client, report(**{SECRET_NAME: "x"}))
+    assert r.status_code == 422 and "unexpected field" in r.json()["message_en"] and SECRET_NAME not in r.text
+
+
+def test_short_fields_are_kept_in_nfc() -> None:
+    from unicodedata import normalize
+
+    from triage_api.schemas import ReportCreate
+
+    nfd = normalize("NFD", "Lào")
+    body = ReportCreate.model_validate(report(destination_country=nfd, contact=normalize("NFD", "Zalo: Hoà")))
+    assert body.destination_country == "Lào" and body.contact == "Zalo: Hoà"
+    assert nfd != "Lào"  # the test would prove nothing if the input were NFC already
+
+
 def test_anonymous_reports_work_and_keep_no_contact(client: TestClient) -> None:
     r = post(client, report(consent="anonymous", contact=None))
     assert r.status_code == 201

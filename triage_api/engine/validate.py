@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["TextProblem", "check_text"]
+__all__ = ["TextProblem", "check_text", "has_controls", "is_control"]
 
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
 
@@ -37,7 +37,7 @@ def check_text(text: object, *, max_chars: int) -> TextProblem | None:
         )
     if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
         return TextProblem("text_invalid_unicode", "Tin nhắn chứa ký tự Unicode không hợp lệ.", "The message contains invalid Unicode.")
-    if any(unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS for c in text):
+    if has_controls(text, allowed=_ALLOWED_CONTROLS):
         return TextProblem(
             "text_control_characters",
             "Tin nhắn chứa ký tự điều khiển không hợp lệ.",
@@ -46,3 +46,17 @@ def check_text(text: object, *, max_chars: int) -> TextProblem | None:
     if not any(c.isalnum() for c in text):
         return TextProblem("text_empty", "Tin nhắn trống hoặc không có chữ nào. Vui lòng viết nội dung cần báo.", "The message is empty or has no words.")
     return None
+
+
+def has_controls(text: str, *, allowed: frozenset[str] = frozenset()) -> bool:
+    """Does ``text`` hold a control character (NUL, escape, …) other than those ``allowed``?
+
+    >>> has_controls("Lào\\x00"), has_controls("hai\\ndòng"), has_controls("hai\\ndòng", allowed=frozenset("\\n"))
+    (True, True, False)
+    """
+    return any(is_control(c) and c not in allowed for c in text)
+
+
+def is_control(char: str) -> bool:
+    """A C0 or C1 control character or DEL (Unicode category ``Cc``)."""
+    return unicodedata.category(char) == "Cc"
