@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,7 +20,7 @@ log = logging.getLogger("triage_api")
 
 _MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_json": ("Nội dung gửi lên không phải JSON hợp lệ.", "The request body is not valid JSON."),
-    "invalid_body": ("Dữ liệu gửi lên không đúng định dạng. Cần: {\"text\": \"...\"}.", "The request body does not match the schema: {\"text\": \"...\"}."),
+    "invalid_body": ("Dữ liệu gửi lên không đúng định dạng (xem /docs).", "The request body does not match the schema (see /docs)."),
     "body_too_large": ("Dữ liệu gửi lên quá lớn.", "The request body is too large."),
     "not_found": ("Không tìm thấy địa chỉ này.", "Not found."),
     "method_not_allowed": ("Phương thức không được hỗ trợ.", "Method not allowed."),
@@ -64,7 +65,22 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
     kinds = {str(e.get("type", "")) for e in exc.errors()}
     if "json_invalid" in kinds:
         return problem_response(400, "invalid_json")
-    return problem_response(422, "invalid_body")
+    where = {lang: ", ".join(dict.fromkeys(_field(e, unexpected) for e in exc.errors()))
+             for lang, unexpected in (("vi", "một trường lạ"), ("en", "an unexpected field"))}
+    return problem_response(
+        422, "invalid_body",
+        f"Dữ liệu gửi lên không đúng định dạng ở: {where['vi']}. Xem /docs.",
+        f"The request body does not match the schema at: {where['en']}. See /docs.",
+    )
+
+
+def _field(error: Any, unexpected: str) -> str:
+    """Where in the body a validation error is, by the schema's own names (``people_at_risk.0.age``); a field
+    the schema does not have is not named, since its name is whatever the sender wrote."""
+    loc = [str(part) for part in error.get("loc", ())[1:]]
+    if error.get("type") == "extra_forbidden":
+        loc = [*loc[:-1], unexpected]
+    return ".".join(loc) or "body"
 
 
 async def _http(_: Request, exc: Exception) -> JSONResponse:
