@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -78,15 +79,28 @@ class Problem(BaseModel):
 # --- reports -------------------------------------------------------------------------------
 
 
+def _cleaned(value: str, keep: Callable[[str], bool]) -> str:
+    """NFC, without lone surrogates and without the control characters ``keep`` does not keep: neither
+    the encryption nor the database can take them, and a stray one must not cost a tip."""
+    return unicodedata.normalize("NFC", "".join(
+        c for c in value if not 0xD800 <= ord(c) <= 0xDFFF and (keep(c) or not is_control(c))
+    ))
+
+
 def _one_line(value: str) -> str:
-    """NFC, control characters dropped, any run of white space (line breaks included) one space: a commune
-    typed over two lines in a chat is still that commune, and a stray NUL or escape must not cost a tip."""
-    text = "".join(c for c in unicodedata.normalize("NFC", value) if c.isspace() or not is_control(c))
-    return " ".join(text.split())
+    """Any run of white space (line breaks included) one space: a commune typed over two lines in a chat
+    is still that commune."""
+    return " ".join(_cleaned(value, str.isspace).split())
+
+
+def _note(value: str) -> str:
+    return _cleaned(value, lambda c: c in "\t\n").strip()  # "\r\n" becomes "\n"
 
 
 # A short field as a person types it (a contact, a commune, a relation): one clean line in NFC.
 Line = Annotated[str, AfterValidator(_one_line)]
+# A staff member's note or reason: clean NFC text, line breaks kept.
+Note = Annotated[str, AfterValidator(_note)]
 
 Channel = Literal["zalo", "telegram", "web", "hotline"]
 ReporterRole = Literal["self", "family", "witness", "other"]
@@ -183,14 +197,14 @@ class StatusChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to: Literal["queued", "acknowledged", "in_progress", "resolved", "closed"]
-    reason: str | None = Field(default=None, max_length=1000, description="Required to close")
+    reason: Note | None = Field(default=None, max_length=1000, description="Required to close")
 
 
 class UrgencyChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to: Urgency
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Note = Field(min_length=1, max_length=1000)
 
 
 class ReceiptStatus(BaseModel):
@@ -242,7 +256,7 @@ class IntakeAck(BaseModel):
 class HandoffCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    conversation_id: str = Field(min_length=1, max_length=200, description="The channel's id of the conversation (personal)")
+    conversation_id: Line = Field(min_length=1, max_length=200, description="The channel's id of the conversation (personal)")
     channel: Channel
 
 
@@ -278,7 +292,7 @@ class ForwardCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     target: Literal["police", "victim_support"]
-    note: str | None = Field(default=None, max_length=1000, description="Kept encrypted; shown to operators and supervisors")
+    note: Note | None = Field(default=None, max_length=1000, description="Kept encrypted; shown to operators and supervisors")
 
 
 class ReferencePublic(BaseModel):
