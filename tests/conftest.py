@@ -1,5 +1,6 @@
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,22 +43,31 @@ def clean_redis(redis_url: str) -> Iterator[redis.Redis]:
     client.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each kind; on PostgreSQL a schema of this test's own, dropped afterwards,
-    so tests (and a benchmark) running at once on one server never see each other's rows."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'reports.sqlite3'}"
+@contextmanager
+def empty_database(kind: str, directory: Path) -> Iterator[str]:
+    """An empty database: a SQLite file in ``directory``, or on PostgreSQL a schema of its own, dropped
+    afterwards, so tests (and a benchmark) running at once on one server never see each other's rows."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'reports.sqlite3'}"
         return
     url = postgres_url()
     schema = f"test_{uuid.uuid4().hex[:12]}"
     admin = connect(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield with_search_path(url, schema)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield with_search_path(url, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind, for this test alone."""
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

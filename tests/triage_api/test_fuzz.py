@@ -1,6 +1,7 @@
 """Schema-driven fuzzing of every operation in the OpenAPI document: whatever arrives, the API answers
 with a deliberate status (never 500), and no error body or log line repeats what was sent."""
 
+import copy
 import json
 import logging
 import uuid
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import empty_database
 from tests.triage_api.conftest import settings_for
 from tests.triage_api.test_access import bearer
 from triage_api.main import create_app
@@ -24,10 +26,11 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan
 json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
 
 
-@pytest.fixture(scope="module")
-def fuzz_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    db = tmp_path_factory.mktemp("fuzz") / "r.sqlite3"
-    with TestClient(create_app(settings_for(f"sqlite:///{db}")), raise_server_exceptions=False) as client:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fuzz_client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """On both databases: PostgreSQL refuses values SQLite keeps (a NUL in text), so a 500 can hide on one."""
+    with empty_database(request.param, tmp_path_factory.mktemp("fuzz")) as url, \
+            TestClient(create_app(settings_for(url)), raise_server_exceptions=False) as client:
         client.credentials = [bearer(client, role)["Authorization"] for role in ("operator", "police", "supervisor")]  # type: ignore[attr-defined]
         yield client
 
@@ -80,6 +83,56 @@ def test_no_operation_answers_500_or_echoes_input(fuzz_client: TestClient, caplo
         assert MARK not in r.text and "0912000111" not in r.text
     server_log = " ".join(r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "hpack")))
     assert "0912000111" not in server_log and "Nguyễn Thị Hoa" not in server_log
+
+
+# Every text a report holds, by its path in the body; each is filled with something nasty in turn.
+REPORT_TEXTS = [("contact",), ("narrative",), ("destination_country",), ("location", "province"), ("location", "commune"),
+                ("people_at_risk", 0, "relation"), ("suspects", 0, "value")]
+nasty_text = st.one_of(st.text(alphabet="\x00\x1b\x85\n\u200b\u2028\ud800\U0001f600aă ", min_size=1, max_size=8),
+                       st.just("x" * 6000), st.just(MARK))
+
+
+@settings(max_examples=120, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_valid_report_with_one_nasty_text_is_stored_or_refused_never_a_500(
+    fuzz_client: TestClient, caplog: pytest.LogCaptureFixture, data: st.DataObject
+) -> None:
+    """Schema-valid bodies (the schema's own example) with one text replaced: these reach the database,
+    where random bodies seldom do — a NUL in ``destination_country`` once was a 500 on PostgreSQL."""
+    spec = fuzz_client.app.openapi()  # type: ignore[attr-defined]
+    body = copy.deepcopy(spec["components"]["schemas"]["ReportCreate"]["examples"][0])
+    body.setdefault("suspects", [{"kind": "phone", "value": "0987000222"}])
+    *parents, last = data.draw(st.sampled_from(REPORT_TEXTS))
+    target = body
+    for key in parents:
+        target = target[key]
+    target[last] = data.draw(nasty_text)
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        r = fuzz_client.post("/v1/reports", content=json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass"),
+                             headers={"Idempotency-Key": str(uuid.uuid4()), "content-type": "application/json"})
+    assert r.status_code in (200, 201, 400, 422), (parents, last, r.status_code, r.text[:200])
+    assert MARK not in r.text and "0912000111" not in r.text.replace("0912 000 111", "")
+    server_log = " ".join(r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "hpack")))
+    assert "0912000111" not in server_log and "Nguyễn Thị Hoa" not in server_log
+
+
+def test_staff_reasons_and_notes_with_broken_characters_are_taken_as_clean_text(fuzz_client: TestClient) -> None:
+    """A lone surrogate or a NUL in a reason must not make closing a report a 500 (the encryption cannot
+    encode the one, PostgreSQL cannot keep the other); line breaks stay."""
+    created = fuzz_client.post("/v1/reports", headers={"Idempotency-Key": str(uuid.uuid4())},
+                               json={"channel": "hotline", "consent": "anonymous", "narrative": "em bị nhốt ở Campuchia"})
+    rid, operator = created.json()["id"], fuzz_client.credentials[0]  # type: ignore[attr-defined]
+    typed = " Trùng tin\r\nđã gộp\x00\ud800 "
+    for path, body in [("urgency", {"to": "P1", "reason": typed}), ("forward", {"target": "police", "note": typed}),
+                       ("status", {"to": "closed", "reason": typed})]:
+        raw = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")  # as a careless client may send it
+        r = fuzz_client.post(f"/v1/reports/{rid}/{path}", content=raw,
+                             headers={"Authorization": operator, "content-type": "application/json"})
+        assert r.status_code in (200, 422), (path, r.status_code)
+    history = fuzz_client.get(f"/v1/reports/{rid}", headers={"Authorization": operator}).json()["history"]
+    assert "Trùng tin\nđã gộp" in [step.get("reason") for step in history]
 
 
 def test_the_fuzzer_reaches_every_operation(fuzz_client: TestClient) -> None:
