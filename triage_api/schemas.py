@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from triage_api.engine.validate import is_control
+from triage_api.engine.validate import is_control, is_surrogate
 
 __all__ = [
     "Handle", "IndicatorPublic", "Location", "Money", "PersonAtRisk", "Problem", "ReportAccepted", "ReportCreate",
@@ -83,7 +83,7 @@ def _cleaned(value: str, keep: Callable[[str], bool]) -> str:
     """NFC, without lone surrogates and without the control characters ``keep`` does not keep: neither
     the encryption nor the database can take them, and a stray one must not cost a tip."""
     return unicodedata.normalize("NFC", "".join(
-        c for c in value if not 0xD800 <= ord(c) <= 0xDFFF and (keep(c) or not is_control(c))
+        c for c in value if not is_surrogate(c) and (keep(c) or not is_control(c))
     ))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["TextProblem", "check_text", "has_controls", "is_control"]
+__all__ = ["TextProblem", "check_text", "has_controls", "is_control", "is_surrogate"]
 
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
 
@@ -35,7 +35,7 @@ def check_text(text: object, *, max_chars: int) -> TextProblem | None:
             f"Tin nhắn dài quá {max_chars:,} ký tự. Vui lòng chia thành nhiều tin ngắn hơn.".replace(",", "."),
             f"The message is longer than {max_chars:,} characters. Please split it.",
         )
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+    if any(is_surrogate(c) for c in text):
         return TextProblem("text_invalid_unicode", "Tin nhắn chứa ký tự Unicode không hợp lệ.", "The message contains invalid Unicode.")
     if has_controls(text, allowed=_ALLOWED_CONTROLS):
         return TextProblem(
@@ -60,3 +60,8 @@ def has_controls(text: str, *, allowed: frozenset[str] = frozenset()) -> bool:
 def is_control(char: str) -> bool:
     """A C0 or C1 control character or DEL (Unicode category ``Cc``)."""
     return unicodedata.category(char) == "Cc"
+
+
+def is_surrogate(char: str) -> bool:
+    """Half of a UTF-16 pair on its own: no character, and UTF-8 cannot encode it."""
+    return 0xD800 <= ord(char) <= 0xDFFF
