@@ -1,12 +1,13 @@
-"""Compile ``data/patterns.yml`` into spaCy matchers and find phrase hits in a message.
+"""Compile ``data/patterns.yml`` into matchers and find phrase hits in a message.
 
-The syntax of a phrase is documented at the top of ``patterns.yml``. Fixed phrases go to a
-``PhraseMatcher`` (one pattern per spelling; hashed, so its cost hardly grows with their number),
-phrases with gaps to a ``Matcher``; both match the folded syllables
-(:func:`~triage_api.engine.tokens.to_doc`). A hit is then kept only where every syllable the user
-typed is :func:`~triage_api.engine.text.compatible` with the phrase's own spelling, and — where
-the user typed diacritics, so underthesea's segmentation is reliable — where the hit does not cut
-a word in two ("bán | con gà").
+The syntax of a phrase is documented at the top of ``patterns.yml``. Fixed phrases go to a spaCy
+``PhraseMatcher`` (one pattern per spelling; hashed, so its cost hardly grows with their number) that
+matches the folded syllables (:func:`~triage_api.engine.tokens.to_doc`). A phrase with gaps is walked
+in Python over each clause that holds all its words: spaCy's ``Matcher`` took 20–300 µs a call
+for such a phrase (it follows every way a "..." can be filled), the walk a few. A hit is kept only
+where every syllable the user typed is :func:`~triage_api.engine.text.compatible` with the phrase's
+own spelling, and — where the user typed diacritics, so underthesea's segmentation is reliable —
+where the hit does not cut a word in two ("bán | con gà").
 
 >>> from triage_api.engine.text import Text
 >>> from triage_api.engine.tokens import tokenize
@@ -21,13 +22,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import product
-from math import prod
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from triage_api.engine.data import load_yaml
@@ -40,7 +39,6 @@ GAP = "..."
 ANY = "*"
 _MAX_GAP = 5
 _SHORT = 2  # syllables
-_MAX_VARIANTS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,31 +95,61 @@ def _parse(group: str, code: str, text: str) -> Phrase:
     return Phrase(group, code, text, tuple(slots), tuple(exact))
 
 
-def _spacy_patterns(phrase: Phrase) -> list[list[dict[str, Any]]]:
-    """The phrase as spaCy token patterns. Alternative spellings become one pattern each (up to
-    ``_MAX_VARIANTS``), matched by hashed equality in spaCy's own code rather than a set predicate
-    it calls back into Python for, token by token; beyond that, one pattern with ``IN``."""
-    # a gapped phrase runs on one clause at a time (find_hits), so a gap never meets punctuation
-    # and takes any token
-    choices: list[list[dict[str, Any]]] = []
-    for slot in phrase.slots:
-        if slot == GAP:
-            choices.append([{"OP": f"{{0,{_MAX_GAP}}}"}])
-        elif slot == ANY:
-            choices.append([{}])
-        else:
-            choices.append([{"ORTH": norm} for norm in sorted({fold(a) for a in slot})])
-    if prod(len(c) for c in choices) <= _MAX_VARIANTS:
-        return [list(tokens) for tokens in product(*choices)]
-    return [[c[0] if len(c) == 1 else {"ORTH": {"IN": [t["ORTH"] for t in c]}} for c in choices]]
-
-
 @dataclass(frozen=True, slots=True)
 class Gapped:
-    """A phrase with gaps, in a ``Matcher`` of its own that runs only when all its words occur."""
+    """A phrase with gaps, walked only on the clauses that hold all its words. Each step of ``steps``
+    is one slot of the phrase: it takes ``fewest`` to ``most`` tokens, and for a syllable, the slot's
+    index and folded spellings (a gap takes any tokens: None and an empty set)."""
 
-    needs: tuple[frozenset[str], ...]  # per syllable of the phrase: its folded spellings
-    matcher: Matcher
+    phrase: Phrase
+    steps: tuple[tuple[int, int, int | None, frozenset[str]], ...]
+
+    @classmethod
+    def of(cls, phrase: Phrase) -> Gapped:
+        steps = [
+            (0, _MAX_GAP, None, frozenset[str]()) if slot == GAP
+            else (1, 1, None, frozenset[str]()) if slot == ANY
+            else (1, 1, i, frozenset(fold(a) for a in slot))
+            for i, slot in enumerate(phrase.slots)
+        ]
+        return cls(phrase, tuple(steps))
+
+    @property
+    def needs(self) -> tuple[frozenset[str], ...]:
+        """Per syllable of the phrase: its folded spellings."""
+        return tuple(folded for _, _, slot, folded in self.steps if slot is not None)
+
+    def spans(self, tokens: Sequence[Token], start: int, end: int) -> list[tuple[int, int]]:
+        """Every (start, end) within ``tokens[start:end]`` that the phrase spans, for some filling of
+        its gaps, with each syllable spelled right."""
+        found: set[tuple[int, int]] = set()
+        phrase, steps = self.phrase, self.steps
+
+        def walk(step: int, at: int, first: int) -> None:
+            if step == len(steps):
+                found.add((first, at))
+                return
+            fewest, most, slot, folded = steps[step]
+            if slot is None:
+                for n in range(fewest, min(most, end - at) + 1):
+                    walk(step + 1, at + n, first)
+            elif at < end and tokens[at].norm in folded and _spelled(phrase, slot, tokens[at]):
+                walk(step + 1, at + 1, first)
+
+        opening = steps[0][3]  # a phrase starts with a syllable
+        for first in range(start, end):
+            if tokens[first].norm in opening:
+                walk(0, first, first)
+        return sorted(found)
+
+
+def _spelled(phrase: Phrase, i: int, tok: Token) -> bool:
+    """Could ``tok`` be slot ``i`` of the phrase as the user typed it (diacritics left out, never wrong)?"""
+    slot = phrase.slots[i]
+    assert not isinstance(slot, str)
+    if phrase.exact[i]:
+        return tok.text in slot
+    return any(compatible(tok.text, a) for a in slot)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,12 +200,7 @@ def compiled() -> Compiled:
     phrases: dict[str, Phrase] = {}
     for n, phrase in enumerate(_phrases_of(data)):
         if not _fixed(phrase):
-            key = f"{phrase.group}:{phrase.code}:{n}"
-            matcher = Matcher(vocab())
-            matcher.add(key, _spacy_patterns(phrase))
-            needs = tuple(frozenset(fold(a) for a in slot) for slot in phrase.slots if not isinstance(slot, str))
-            gapped.append(Gapped(needs, matcher))
-            phrases[key] = phrase
+            gapped.append(Gapped.of(phrase))
             continue
         for m, spelling in enumerate(_spellings(phrase)):
             key = f"{phrase.group}:{phrase.code}:{n}:{m}"
@@ -194,7 +217,7 @@ def compiled() -> Compiled:
     # An inverted index from each word to the gapped phrases it helps fill, once per slot it fills: a
     # clause wakes only the phrases (a handful of 11,000) whose slot count its words reach, found by
     # one bincount instead of a Python loop. Two spellings of one slot in a clause count twice, so a
-    # phrase can wake without every slot filled; its Matcher then finds nothing — never a hit lost.
+    # phrase can wake without every slot filled; its walk then finds nothing — never a hit lost.
     fills: dict[str, list[int]] = {}
     for i, g in enumerate(gapped):
         for need in g.needs:
@@ -217,43 +240,26 @@ def pattern_syllables() -> frozenset[str]:
     )
 
 
-def _spelled_right(phrase: Phrase, tokens: Sequence[Token], start: int, align: list[int]) -> bool:
-    for offset, slot_index in enumerate(align):
-        slot = phrase.slots[slot_index]
-        if isinstance(slot, str):
-            continue
-        tok = tokens[start + offset]
-        if phrase.exact[slot_index]:
-            if tok.text not in slot:
-                return False
-        elif not any(compatible(tok.text, a) for a in slot):
-            return False
-    return True
-
-
 def find_hits(tokens: Sequence[Token], words: Words | None = None) -> list[Hit]:
     """All phrase hits in ``tokens``, in text order, before negation and hypotheticals."""
     if not tokens:
         return []
     c = compiled()
-    doc = to_doc(tokens)
     hits: list[Hit] = []
-    matches: list[tuple[int, int, int, list[int]]] = []
-    # A gapped phrase never crosses punctuation, so each runs only on the clauses that hold all
-    # its words: a spaCy Matcher walks every token it is given, and clauses are short.
+    # A gapped phrase never crosses punctuation, so each is walked only on the clauses that hold
+    # all its words (woken per clause: per message, six times as many phrases wake).
     for start, end, present in _clauses(tokens):
         filled = [c.fills[word] for word in present if word in c.fills]
         if not filled:
             continue
         reached = np.bincount(np.concatenate(filled), minlength=len(c.gapped)) >= c.slot_count
         for i in np.flatnonzero(reached):
-            found = c.gapped[i].matcher(doc[start:end], with_alignments=True)
-            matches += [(key, start + s, start + e, align) for key, s, e, align in found]  # type: ignore[misc]
-    matches += [(key, start, end, list(range(end - start))) for key, start, end in c.phrase_matcher(doc)]
-    for key_id, start, end, align in matches:
-        phrase = c.phrases[vocab().strings[key_id]]
-        if _spelled_right(phrase, tokens, start, align):
-            hits.append(Hit(phrase.group, phrase.code, phrase.text, start, end))
+            p = c.gapped[i].phrase
+            hits += [Hit(p.group, p.code, p.text, s, e) for s, e in c.gapped[i].spans(tokens, start, end)]
+    for key_id, start, end in c.phrase_matcher(to_doc(tokens)):
+        p = c.phrases[vocab().strings[key_id]]
+        if all(_spelled(p, i, tokens[start + i]) for i in range(end - start)):
+            hits.append(Hit(p.group, p.code, p.text, start, end))
     # A short hit must not cut a word ("đánh" is not in "đánh máy", typing). Phrases of three
     # or more syllables are specific on their own, and "làm việc nhẹ lương cao" segments as
     # "làm_việc | nhẹ | …", which would wrongly cut "việc nhẹ lương cao".

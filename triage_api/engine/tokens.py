@@ -11,7 +11,7 @@ Each token keeps:
 
 * ``text``  — the syllable as typed, lower-cased, with repeated letters collapsed and teencode
   expanded ("ko" → "không", "cty" → "công", "ty");
-* ``norm``  — ``text`` folded (no diacritics): the key spaCy's ``Matcher`` matches on;
+* ``norm``  — ``text`` folded (no diacritics): the key phrases are matched on;
 * ``start``/``end`` — the span in :attr:`Text.clean` it came from (an expansion's syllables
   share the span of the abbreviation).
 
