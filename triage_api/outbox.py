@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import cast
 
 import redis
-from sqlalchemy import Table, insert, literal, select, update
+from sqlalchemy import Table, Text, insert, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage_api.models import OutboxEntry, Report, ReportEvent
@@ -32,27 +32,50 @@ MARKER_TTL_S = 30 * 24 * 3600
 STREAM_MAXLEN = 1_000_000  # approximate cap; far above any backlog the police would leave unread
 ACTOR = "system:relay"
 
-# KEYS[1] stream, KEYS[2] marker; ARGV[1] marker TTL, ARGV[2] max length, ARGV[3..] field, value, …
+# A batch in one call. KEYS[1] the stream, KEYS[2..] a marker per report; ARGV[1] marker TTL, ARGV[2] max
+# length, ARGV[3..] each report's entry as a JSON object (its fields go into the stream sorted by name).
+# Returns, per report, its entry id or the error that kept it out: one bad entry holds back only itself.
 _PUBLISH_ONCE = """
-local previous = redis.call('GET', KEYS[2])
-if previous then return previous end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
-redis.call('SET', KEYS[2], id, 'EX', ARGV[1])
-return id
+local ids = {}
+for k = 2, #KEYS do
+  local id = redis.call('GET', KEYS[k])
+  if not id then
+    local decoded, entry = pcall(cjson.decode, ARGV[k + 1])
+    local fields = {}
+    if decoded and type(entry) == 'table' then
+      local names = {}
+      for name in pairs(entry) do names[#names + 1] = name end
+      table.sort(names)
+      for _, name in ipairs(names) do
+        fields[#fields + 1] = name
+        fields[#fields + 1] = entry[name]
+      end
+    end
+    if #fields == 0 then
+      id = redis.error_reply('ERR not a stream entry')
+    else
+      id = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(fields))
+      if type(id) == 'string' then redis.call('SET', KEYS[k], id, 'EX', ARGV[1]) end
+    end
+  end
+  ids[#ids + 1] = id
+end
+return ids
 """
 
 
 def publish_pending(sessions: sessionmaker[Session], client: redis.Redis, *, batch: int = 200) -> int:
     """Publish up to ``batch`` waiting rows; returns how many went out. Raises when Redis fails.
 
-    One Redis round trip per batch (the scripts go in one pipeline), and three Core statements (no ORM
-    unit of work) to mark the rows, move their reports from «received» to «queued» and record that step
-    in their history."""
+    One Redis call per batch — one script run publishes them all, each entry passed as the JSON it is
+    stored as (a script call per report, even pipelined, cost the relay ~15 % more CPU at batches of 30) —
+    and three Core statements (no ORM unit of work) to mark the rows, move their reports from «received»
+    to «queued» and record that step in their history."""
     script = client.register_script(_PUBLISH_ONCE)
     outbox, reports, events = (cast(Table, model.__table__) for model in (OutboxEntry, Report, ReportEvent))
     with sessions() as session:
         rows = session.execute(
-            select(outbox.c.id, outbox.c.report_id, outbox.c.payload)
+            select(outbox.c.id, outbox.c.report_id, outbox.c.payload.cast(Text).label("entry"))  # JSON as stored
             .where(outbox.c.published_at.is_(None))
             .order_by(outbox.c.id)
             .limit(batch)
@@ -60,12 +83,9 @@ def publish_pending(sessions: sessionmaker[Session], client: redis.Redis, *, bat
         ).all()
         if not rows:
             return 0
-        pipe = client.pipeline(transaction=False)
-        for row in rows:
-            fields = [part for pair in sorted(row.payload.items()) for part in pair]
-            script(keys=[STREAM, MARKER_PREFIX + row.report_id], args=[MARKER_TTL_S, STREAM_MAXLEN, *fields], client=pipe)
         try:
-            results = pipe.execute(raise_on_error=False)
+            results = script(keys=[STREAM, *(MARKER_PREFIX + row.report_id for row in rows)],
+                             args=[MARKER_TTL_S, STREAM_MAXLEN, *(row.entry for row in rows)])
         except redis.RedisError as exc:
             results = [exc] * len(rows)
         sent = [row for row, result in zip(rows, results, strict=True) if not isinstance(result, Exception)]

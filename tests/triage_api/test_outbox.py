@@ -139,3 +139,21 @@ def test_a_burst_of_nudges_shares_one_batch_and_each_report_still_goes_out(datab
         assert batches["batch"] == 2  # the first report at once, the other two together a gap later
     finally:
         relay.stop()
+
+
+def test_an_entry_redis_refuses_holds_back_only_itself(database_url: str, clean_redis: redis.Redis) -> None:
+    """One batch goes out in one script call; an entry Redis will not take (here a row whose payload is no
+    stream entry) must not keep the others out of the stream, and it waits, its attempt counted."""
+    sessions = sessions_for(database_url)
+    ids = submit_many(sessions, 3)
+    with sessions() as s:
+        s.execute(update(OutboxEntry).where(OutboxEntry.report_id == ids[1]).values(payload={}))
+        s.commit()
+    with pytest.raises(redis.RedisError):
+        publish_pending(sessions, clean_redis)
+    assert stream_ids(clean_redis) == Counter([ids[0], ids[2]])
+    with sessions() as s:
+        rows = {o.report_id: o for o in s.scalars(select(OutboxEntry))}
+        assert rows[ids[1]].published_at is None and rows[ids[1]].attempts == 1 and rows[ids[1]].last_error
+        assert rows[ids[0]].published_at is not None and rows[ids[2]].published_at is not None
+        assert {r.id: r.status for r in s.scalars(select(Report))} == {ids[0]: "queued", ids[1]: "received", ids[2]: "queued"}
