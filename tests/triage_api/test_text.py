@@ -5,6 +5,7 @@ import unicodedata
 import pytest
 
 from triage_api.engine.text import Text, compatible, fold, has_diacritics
+from triage_api.engine.validate import check_text, has_controls, is_control, is_surrogate
 
 
 @pytest.mark.parametrize(
@@ -60,3 +61,16 @@ def test_compatible(typed: str, expected: str, ok: bool) -> None:
 def test_has_diacritics() -> None:
     assert has_diacritics("bị nhốt") and has_diacritics("đi")
     assert not has_diacritics("bi nhot 123 !")
+
+
+def test_the_fast_character_checks_agree_with_unicode_on_every_code_point() -> None:
+    """check_text scans with regular expressions; they must say what Unicode's categories say."""
+    lines = frozenset("\t\n\r")
+    for point in range(0x110000):
+        c = chr(point)
+        control = unicodedata.category(c) == "Cc"
+        assert is_control(c) == control and has_controls(c) == control, hex(point)
+        assert has_controls("a" + c, allowed=lines) == (control and c not in lines), hex(point)
+        assert is_surrogate(c) == (unicodedata.category(c) == "Cs"), hex(point)
+        if not (control or is_surrogate(c)):
+            assert (check_text(c, max_chars=10) is None) == c.isalnum(), hex(point)
