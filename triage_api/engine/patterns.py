@@ -149,6 +149,8 @@ def _spelled(phrase: Phrase, i: int, tok: Token) -> bool:
     assert not isinstance(slot, str)
     if phrase.exact[i]:
         return tok.text in slot
+    if len(slot) == 1:  # every fixed phrase's spelling, and most gapped phrases' syllables
+        return compatible(tok.text, slot[0])
     return any(compatible(tok.text, a) for a in slot)
 
 
