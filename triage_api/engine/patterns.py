@@ -4,7 +4,7 @@ The syntax of a phrase is documented at the top of ``patterns.yml``. Fixed phras
 ``PhraseMatcher`` (one pattern per spelling; hashed, so its cost hardly grows with their number) that
 matches the folded syllables (:func:`~triage_api.engine.tokens.to_doc`). A phrase with gaps is walked
 in Python over each clause that holds all its words: spaCy's ``Matcher`` took 20–300 µs a call
-for such a phrase (it follows every way a "..." can be filled), the walk a few. A hit is kept only
+for such a phrase (it follows every way a "..." can be filled), the walk ~10. A hit is kept only
 where every syllable the user typed is :func:`~triage_api.engine.text.compatible` with the phrase's
 own spelling, and — where the user typed diacritics, so underthesea's segmentation is reliable —
 where the hit does not cut a word in two ("bán | con gà").
