@@ -102,7 +102,6 @@ def _marks(word: str) -> tuple[tuple[frozenset[str], ...], frozenset[str]]:
 
 
 @lru_cache(maxsize=65536)
-@lru_cache(maxsize=65536)  # asked for every syllable of every hit: the same few thousand pairs
 def compatible(typed: str, expected: str) -> bool:
     """Could ``typed`` be ``expected`` written with some or all of its diacritics left out?
 
