@@ -18,7 +18,8 @@ _ALLOWED_CONTROLS = frozenset("\t\n\r")
 # Each check is one regular-expression scan, not a Python loop over the characters (a 5,000-character
 # message cost ~1 ms that way, now ~0.05). Category Cc is exactly these 65 code points, fixed by Unicode's stability policy.
 _CONTROLS = frozenset(map(chr, [*range(0x20), *range(0x7F, 0xA0)]))
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATES = (0xD800, 0xDFFF)  # halves of UTF-16 pairs
+_SURROGATE = re.compile(f"[{chr(_SURROGATES[0])}-{chr(_SURROGATES[1])}]")
 _ALNUM = re.compile(r"[^\W_]")  # str.isalnum(), one character at a time
 
 
@@ -75,4 +76,4 @@ def is_control(char: str) -> bool:
 
 def is_surrogate(char: str) -> bool:
     """Half of a UTF-16 pair on its own: no character, and UTF-8 cannot encode it."""
-    return 0xD800 <= ord(char) <= 0xDFFF
+    return _SURROGATES[0] <= ord(char) <= _SURROGATES[1]
