@@ -1,4 +1,4 @@
-"""Command line: ``python -m triage_api classify|evaluate|bench|serve|relay|consume|add-user|add-key|rotate-keys|retention``.
+"""Command line: ``python -m triage_api classify|evaluate|bench|serve|relay|consume|add-user|add-key|new-key|rotate-keys|retention``.
 
 ``classify`` is the batch contract: JSON lines ``{"id", "text"}`` on stdin, one JSON line
 ``{"id", "urgency", "indicators": [codes], "province"}`` per input on stdout.
@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         admin.add_argument("--role", required=True, choices=["operator", "supervisor", "police", "auditor", "service"])
     sub.add_parser("demo-accounts", help="(developer machines) disable earlier demo accounts, make an operator and a "
                                          "supervisor for this run; prints: operator supervisor password")
+    sub.add_parser("new-key", help="print a new data key (put it first in TRIAGE_DATA_KEYS, then rotate-keys)")
     sub.add_parser("rotate-keys", help="re-encrypt every personal field under the newest of TRIAGE_DATA_KEYS")
     sub.add_parser("retention", help="erase personal fields of reports finished more than TRIAGE_RETENTION_DAYS ago")
     args = parser.parse_args(argv)
@@ -58,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         from triage_api.serve import main as serve_api
 
         return serve_api(host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
+    if args.command == "new-key":
+        from triage_api.crypto import new_key
+
+        print(new_key())
+        return 0
     if args.command in ("add-user", "add-key", "demo-accounts", "rotate-keys", "retention"):
         from triage_api.admin import run_admin
 

@@ -1,7 +1,7 @@
 """The database of record: reports, their history, and the outbox to the intake stream.
 
 Columns that hold personal data — about the reporter, the people at risk, or suspects — carry
-``info={"personal": True}``, end in ``_enc`` and hold Fernet tokens (:mod:`triage_api.crypto`),
+``info={"personal": True}``, end in ``_enc`` and hold AES-GCM tokens (:mod:`triage_api.crypto`),
 never plaintext. Everything else (codes, times, province, urgency) is what statistics and the
 police queue need and identifies no one.
 """
