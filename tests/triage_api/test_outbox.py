@@ -57,6 +57,22 @@ def test_each_report_reaches_the_stream_once(database_url: str, clean_redis: red
         )
 
 
+def test_a_report_already_further_on_is_published_but_not_moved_back(database_url: str, clean_redis: redis.Redis) -> None:
+    """An operator may take a report up before the relay gets to it: it goes out, its status and history stay."""
+    sessions = sessions_for(database_url)
+    ahead, waiting = submit_many(sessions, 2)
+    with sessions() as s:
+        s.execute(update(Report).where(Report.id == ahead).values(status="in_progress"))
+        s.commit()
+    assert publish_pending(sessions, clean_redis) == 2
+    assert stream_ids(clean_redis) == Counter([ahead, waiting])
+    with sessions() as s:
+        assert {r.id: r.status for r in s.scalars(select(Report))} == {ahead: "in_progress", waiting: "queued"}
+        moved = s.scalars(select(ReportEvent.report_id).where(ReportEvent.to_value == "queued")).all()
+        assert moved == [waiting]
+        assert None not in s.scalars(select(OutboxEntry.published_at)).all()
+
+
 def test_a_relay_that_dies_before_marking_publishes_nothing_twice(database_url: str, clean_redis: redis.Redis) -> None:
     sessions = sessions_for(database_url)
     ids = submit_many(sessions, 4)
