@@ -64,6 +64,29 @@ def test_the_same_key_twice_in_one_batch_is_one_report_and_a_different_body_is_r
         assert s.scalar(select(func.count()).select_from(Report)) == 1
 
 
+def test_the_same_key_sent_to_two_processes_at_once_is_one_report(database_url: str) -> None:
+    """A client that retries against another API worker before the first answered: both store at the same
+    moment, one creates the report, the other answers with it (on PostgreSQL, the insert's ON CONFLICT waits
+    for the first)."""
+    sessions = sessions_for(database_url)
+    for n in range(10):
+        twins = [prepare(CIPHER, body(n), f"twin-{n}") for _ in range(2)]
+        gate = threading.Barrier(2)
+
+        def one(pending: object) -> object:
+            gate.wait()
+            return store(sessions, [pending])[0]  # type: ignore[list-item]
+
+        with ThreadPoolExecutor(2) as pool:
+            outcomes = list(pool.map(one, twins))
+        assert sorted(o.created for o in outcomes) == [False, True]  # type: ignore[attr-defined]
+        assert outcomes[0].report.id == outcomes[1].report.id  # type: ignore[attr-defined]
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Report)) == 10
+        assert s.scalar(select(func.count()).select_from(OutboxEntry)) == 10
+        assert s.scalar(select(func.count()).select_from(ReportEvent)) == 10
+
+
 def test_a_receipt_code_clash_in_a_batch_stores_every_report_with_codes_of_their_own(database_url: str) -> None:
     sessions = sessions_for(database_url)
     a, b, c = (prepare(CIPHER, body(n), f"k{n}") for n in range(3))
