@@ -8,6 +8,7 @@ step of its own).
 from __future__ import annotations
 
 import fcntl
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["connect", "migrate", "session_maker", "with_search_path"]
@@ -34,7 +36,27 @@ def connect(url: str) -> Engine:
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(parsed, pool_size=10, max_overflow=20)
+    event.listen(engine, "checkout", _alive)
+    return engine
+
+
+def _alive(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection is checked before use without a round trip: an idle connection has
+    nothing to read unless the server ended it (a restart, an administrator, an idle timeout sends its
+    FATAL message and closes the socket), so a readable or closed socket is discarded and the pool takes a
+    fresh one. ``pool_pre_ping`` did the same with a ``SELECT 1`` every checkout — a round trip for each
+    transaction, half of a group commit's. A peer that vanishes without closing (a cut cable) is not seen
+    here; the failed statement then invalidates the pool (SQLAlchemy's disconnect handling) and the
+    request gets a 503 to retry."""
+    if dbapi_connection.closed:
+        raise DisconnectionError("connection closed")
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError) as exc:
+        raise DisconnectionError("connection unusable") from exc
+    if readable:
+        raise DisconnectionError("the server ended the connection")
 
 
 def with_search_path(url: str, schema: str) -> str:

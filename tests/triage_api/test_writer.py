@@ -73,7 +73,7 @@ def test_the_same_key_sent_to_two_processes_at_once_is_one_report(database_url: 
         twins = [prepare(CIPHER, body(n), f"twin-{n}") for _ in range(2)]
         gate = threading.Barrier(2)
 
-        def one(pending: object) -> object:
+        def one(pending: object, gate: threading.Barrier = gate) -> object:
             gate.wait()
             return store(sessions, [pending])[0]  # type: ignore[list-item]
 
