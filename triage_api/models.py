@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, TypeDecorator, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
@@ -100,11 +100,17 @@ class OutboxEntry(Base):
     report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
     payload: Mapped[dict[str, str]] = mapped_column(JSON)  # the stream entry: no personal data
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
 
     report: Mapped[Report] = relationship()
+
+    # the rows still to publish, in the order the relay takes them (migration 0005)
+    __table_args__ = (
+        Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL"),
+              sqlite_where=text("published_at IS NULL")),
+    )
 
 
 def personal_columns() -> dict[str, list[str]]:

@@ -62,3 +62,32 @@ def test_connections_the_server_ended_are_replaced_before_use(tmp_path: Path) ->
             assert s.scalar(select(func.count()).select_from(Report)) == 3
             assert s.execute(text("SELECT pg_backend_pid()")).scalar_one() not in backends
         engine.dispose()
+
+
+def test_the_migrations_build_the_schema_the_models_describe(database_url: str) -> None:
+    """Nothing in the models (columns, types, indexes, keys) that the migrations do not make, or the reverse."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from triage_api.models import Base
+
+    engine = connect(database_url)
+    migrate(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_the_relay_finds_waiting_rows_by_the_partial_index(tmp_path: Path) -> None:
+    """PostgreSQL reads the waiting rows from the index of unpublished ids, in order, not the whole outbox."""
+    with empty_database("postgresql", tmp_path) as url:
+        engine = connect(url)
+        migrate(engine)
+        with engine.begin() as c:
+            c.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table: make the planner show its index choice
+            plan = "\n".join(c.execute(text(
+                "EXPLAIN SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT 200 FOR UPDATE SKIP LOCKED"
+            )).scalars())
+        engine.dispose()
+    assert "ix_outbox_unpublished" in plan and "Sort" not in plan
