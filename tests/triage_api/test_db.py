@@ -64,21 +64,6 @@ def test_connections_the_server_ended_are_replaced_before_use(tmp_path: Path) ->
         engine.dispose()
 
 
-def test_the_migrations_build_the_schema_the_models_describe(database_url: str) -> None:
-    """Nothing in the models (columns, types, indexes, keys) that the migrations do not make, or the reverse."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from triage_api.models import Base
-
-    engine = connect(database_url)
-    migrate(engine)
-    with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
-    engine.dispose()
-    assert differences == []
-
-
 def test_the_relay_finds_waiting_rows_by_the_partial_index(tmp_path: Path) -> None:
     """PostgreSQL reads the waiting rows from the index of unpublished ids, in order, not the whole outbox."""
     with empty_database("postgresql", tmp_path) as url:

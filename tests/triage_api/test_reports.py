@@ -171,14 +171,15 @@ def test_personal_columns_are_marked_in_the_schema() -> None:
     assert all(name.endswith("_enc") for names in marked.values() for name in names)
 
 
-def test_migrations_build_exactly_the_models(tmp_path: Any) -> None:
+def test_migrations_build_exactly_the_models(database_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    engine = connect(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    engine = connect(database_url)
     migrate(engine)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    engine.dispose()
     assert diff == []
     assert (MIGRATIONS / "versions").is_dir()
     create_engine("sqlite://").dispose()
