@@ -78,9 +78,9 @@ class FieldCipher:
 
     def decrypt(self, token: str) -> str:
         """The plaintext; :class:`InvalidToken` when no key opens it or it was changed."""
-        if not token.startswith(PREFIX):
-            return self._legacy.decrypt(token.encode("ascii")).decode("utf-8")
         try:
+            if not token.startswith(PREFIX):
+                return self._legacy.decrypt(token.encode("ascii")).decode("utf-8")
             raw = base64.urlsafe_b64decode(token[len(PREFIX):].encode("ascii"))
         except (binascii.Error, UnicodeEncodeError):
             raise InvalidToken from None

@@ -36,7 +36,7 @@ def test_a_changed_token_does_not_decrypt(position: int) -> None:
         cipher.decrypt(PREFIX + base64.urlsafe_b64encode(bytes(raw)).decode())
 
 
-@pytest.mark.parametrize("token", ["g1.", "g1.???", "g1.AAAA", "gAAAAAnotatoken", ""])
+@pytest.mark.parametrize("token", ["g1.", "g1.???", "g1.AAAA", "g1.Đ", "gAAAAAnotatoken", "Đà Nẵng", ""])
 def test_garbage_is_an_invalid_token(token: str) -> None:
     with pytest.raises(InvalidToken):
         FieldCipher([new_key()]).decrypt(token)
