@@ -65,10 +65,11 @@ class FieldCipher:
                 raise ValueError("a data key must be 32 bytes in URL-safe base64 (python -m triage_api new-key)")
             secrets.append(secret)
         self._legacy = MultiFernet([Fernet(base64.urlsafe_b64encode(s)) for s in secrets])  # tokens written before g1
+        ids = [_derive(secret, b"key id", _ID) for secret in secrets]
         self._aead: dict[bytes, list[AESGCM]] = {}
-        for secret in secrets:
-            self._aead.setdefault(_derive(secret, b"key id", _ID), []).append(AESGCM(_derive(secret, b"AES-256-GCM", 32)))
-        self._newest_id = _derive(secrets[0], b"key id", _ID)
+        for key_id, secret in zip(ids, secrets, strict=True):
+            self._aead.setdefault(key_id, []).append(AESGCM(_derive(secret, b"AES-256-GCM", 32)))
+        self._newest_id = ids[0]
         self._newest = self._aead[self._newest_id][0]
 
     def encrypt(self, plaintext: str) -> str:

@@ -188,9 +188,11 @@ def _one_statement(columns: tuple[tuple[str, ...], ...]) -> TextClause:
     Reports whose Idempotency-Key is already stored are skipped (``ON CONFLICT … DO NOTHING``: a key
     another process is storing at the same moment waits for it), and so are their history and outbox rows;
     the statement answers with the ids it inserted. Before, a SELECT for the keys, then the inserts in a
-    transaction: five round trips with BEGIN, COMMIT and the pool's ping, against two; :func:`store`'s CPU at
-    batches of six fell from ~0.9 to ~0.53 ms a report (medians of four interleaved runs). Before that, one JSON parameter per table instead of three pipelined executemany calls
-    adapting a dozen values per row took the writer's share of a worker's CPU from 14 % to 6 % (py-spy).
+    transaction: five round trips with BEGIN, COMMIT and the pool's ping, against one now that the pool
+    checks connections without a query (:func:`triage_api.db.connect`); :func:`store`'s CPU at batches of six
+    fell from ~0.62 to ~0.30 ms a report (medians of four interleaved runs). Before that, one JSON parameter
+    per table instead of three pipelined executemany calls adapting a dozen values per row took the writer's
+    share of a worker's CPU from 14 % to 6 % (py-spy).
     Foreign keys are checked at the end of the statement, when the reports are in."""
     reports, events, outbox = (", ".join(names) for names in columns)
     return text(
@@ -225,11 +227,7 @@ def store(sessions: sessionmaker[Session], batch: list[Pending]) -> list[Submitt
         if isinstance(exc, DataError):  # the database's own message may quote the value: never passed on
             return [Unstorable()]
         return [_store_one(sessions, batch[0])]
-    known = [key for key, first in first_of_key.items() if first.report.id not in created]
-    stored: dict[str, Report] = {}
-    if known:  # submitted before: the reports they made
-        with sessions() as session:
-            stored = {r.idempotency_key: r for r in session.scalars(select(Report).where(Report.idempotency_key.in_(known)))}
+    stored = _stored(sessions, [key for key, first in first_of_key.items() if first.report.id not in created])
     outcomes: list[Submitted | ReportRefused] = []
     for pending in batch:
         first = first_of_key[pending.key_hash]
@@ -239,11 +237,22 @@ def store(sessions: sessionmaker[Session], batch: list[Pending]) -> list[Submitt
         earlier = first.report if first.report.id in created else stored.get(pending.key_hash)
         if earlier is None:  # pragma: no cover - a key that clashed but cannot be found: settle it alone
             outcomes.append(_store_one(sessions, pending))
-        elif earlier.request_hash != pending.request_hash:
-            outcomes.append(IdempotencyConflict())
         else:
-            outcomes.append(Submitted(earlier, created=False))
+            outcomes.append(_again(earlier, pending))
     return outcomes
+
+
+def _stored(sessions: sessionmaker[Session], keys: list[str]) -> dict[str, Report]:
+    """The reports already stored under these Idempotency-Keys (hashed), by key."""
+    if not keys:
+        return {}
+    with sessions() as session:
+        return {r.idempotency_key: r for r in session.scalars(select(Report).where(Report.idempotency_key.in_(keys)))}
+
+
+def _again(earlier: Report, pending: Pending) -> Submitted | ReportRefused:
+    """A submission whose key is taken: the same request again gets that report, another body is a conflict."""
+    return Submitted(earlier, created=False) if earlier.request_hash == pending.request_hash else IdempotencyConflict()
 
 
 class Unstorable(ReportRefused):
@@ -271,10 +280,9 @@ def _store_one(sessions: sessionmaker[Session], pending: Pending) -> Submitted |
             continue
         if inserted:
             return Submitted(pending.report, created=True)
-        with sessions() as session:
-            found = session.scalars(select(Report).where(Report.idempotency_key == pending.key_hash)).one_or_none()
+        found = _stored(sessions, [pending.key_hash]).get(pending.key_hash)
         if found is not None:
-            return Submitted(found, created=False) if found.request_hash == pending.request_hash else IdempotencyConflict()
+            return _again(found, pending)
     raise RuntimeError("could not store the report")  # pragma: no cover - three collisions in a row
 
 
